@@ -1,0 +1,204 @@
+// Reads the YAML file, decodes it with ./schema.ts and resolves defaults,
+// files and environment overrides. Every problem is reported by the path of
+// the option and what was expected; values are never echoed, since any of
+// them may be a secret (io-ts's own reporter copies them into messages).
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, dirname, resolve } from 'node:path';
+import * as t from 'io-ts';
+import { parseDocument } from 'yaml';
+import { nameprep } from '../xmpp/stringprep.js';
+import type { BridgeConfig, Mount } from './config.js';
+import { AdminMountFile, ConfigFile, MountHead, RegisterMountFile } from './schema.js';
+
+/** Environment variable that overrides `xmpp.password` / `xmpp.password_file`. */
+export const PASSWORD_ENV = 'EJABBERD_RESTFUL_XMPP_PASSWORD';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export async function loadConfig(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<BridgeConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`]);
+  }
+  const document = parseDocument(text, { prettyErrors: false });
+  if (document.errors.length > 0) {
+    // YAML syntax errors carry line/column, not the offending text.
+    throw new ConfigError(
+      document.errors.map((e) => `YAML syntax error at line ${e.linePos?.[0].line ?? '?'}: ${e.code}`),
+    );
+  }
+  return resolveConfig(document.toJS() as unknown, { env, baseDir: dirname(file) });
+}
+
+export async function resolveConfig(
+  input: unknown,
+  { env, baseDir }: { env: NodeJS.ProcessEnv; baseDir: string },
+): Promise<BridgeConfig> {
+  const decoded = ConfigFile.decode(input);
+  if (decoded._tag === 'Left') throw new ConfigError(report(decoded.left));
+  const file = decoded.right;
+  const problems: string[] = [];
+
+  const api = file.api.flatMap((entry, index) => {
+    const mount = decodeMount(entry);
+    if (mount._tag === 'Right') return [mount.right];
+    problems.push(...report(mount.left, `api[${index}]`));
+    return [];
+  });
+  const seen = new Set<string>();
+  for (const [index, mount] of api.entries()) {
+    if (seen.has(mount.path)) problems.push(`api[${index}].path: "${mount.path}" is mounted twice`);
+    seen.add(mount.path);
+  }
+
+  const hosts: string[] = [];
+  for (const [index, host] of file.hosts.entries()) {
+    const prepared = nameprep(host);
+    if (prepared === undefined) problems.push(`hosts[${index}]: expected a valid domain name`);
+    else hosts.push(prepared);
+  }
+
+  const [local = '', domain = ''] = file.xmpp.jid.split('@');
+  const password = await resolvePassword(file.xmpp, env, baseDir, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const failedLogins = file.limits?.failed_logins;
+  return {
+    listen: { host: file.listen?.host ?? '127.0.0.1', port: file.listen?.port ?? 8088 },
+    basePath: file.base_path ?? '/api',
+    xmpp: {
+      service: file.xmpp.service,
+      jid: { local, domain },
+      password: password ?? '',
+      requestTimeoutMs: file.xmpp.request_timeout_ms ?? 10_000,
+      reconnect: {
+        initialDelayMs: file.xmpp.reconnect?.initial_delay_ms ?? 500,
+        maxDelayMs: file.xmpp.reconnect?.max_delay_ms ?? 30_000,
+      },
+    },
+    hosts,
+    api,
+    limits: {
+      bodyBytes: file.limits?.body_bytes ?? 64 * 1024,
+      // Below mod_fail2ban's default of 20 failures per hour from one address.
+      failedLogins:
+        failedLogins === undefined
+          ? { max: 10, windowSeconds: 3600 }
+          : failedLogins.max === 'unlimited'
+            ? undefined
+            : { max: failedLogins.max, windowSeconds: failedLogins.window_seconds },
+    },
+    log: { level: file.log?.level ?? 'info' },
+  };
+}
+
+function decodeMount(entry: unknown): t.Validation<Mount> {
+  const head = MountHead.decode(entry);
+  if (head._tag === 'Left') return head;
+  if (head.right.module === 'register') {
+    const mount = RegisterMountFile.decode(entry);
+    if (mount._tag === 'Left') return mount;
+    const { path, key, hooks } = mount.right;
+    return t.success({ module: 'register', path, key, hooks: hooks ?? [] });
+  }
+  const mount = AdminMountFile.decode(entry);
+  if (mount._tag === 'Left') return mount;
+  const { path, key, allowed_commands, allowed_nodes } = mount.right;
+  return t.success({
+    module: 'admin',
+    path,
+    key,
+    allowedCommands: allowed_commands ?? [],
+    allowedNodes: allowed_nodes ?? [],
+  });
+}
+
+async function resolvePassword(
+  xmpp: ConfigFile['xmpp'],
+  env: NodeJS.ProcessEnv,
+  baseDir: string,
+  problems: string[],
+): Promise<string | undefined> {
+  const fromEnv = env[PASSWORD_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (xmpp.password !== undefined && xmpp.password_file !== undefined) {
+    problems.push('xmpp: give either password or password_file, not both');
+    return undefined;
+  }
+  if (xmpp.password !== undefined) return xmpp.password;
+  if (xmpp.password_file === undefined) {
+    problems.push(`xmpp.password: required (or xmpp.password_file, or the ${PASSWORD_ENV} environment variable)`);
+    return undefined;
+  }
+  const path = isAbsolute(xmpp.password_file) ? xmpp.password_file : resolve(baseDir, xmpp.password_file);
+  try {
+    const secret = (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
+    if (secret === '') problems.push(`xmpp.password_file: ${path} is empty`);
+    return secret;
+  } catch (error) {
+    problems.push(`xmpp.password_file: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+}
+
+const EXPECTED: Record<string, string> = {
+  NonEmptyString: 'a non-empty string',
+  Port: 'a port number (0-65535)',
+  PositiveInt: 'a positive whole number',
+  Segment: 'a path segment (letters, digits, . _ ~ -)',
+  AbsolutePath: 'a path such as /api',
+  XmppServiceUrl: 'an URL such as xmpp://127.0.0.1:5222 or xmpps://host:5223',
+  BareJid: 'a bare JID such as admin@localhost',
+  NonEmptyHostList: 'a non-empty list of host names',
+  string: 'a string',
+  number: 'a number',
+  never: 'nothing (unknown option)',
+};
+
+/** One line per failing path: "xmpp.port: expected ..., got a string". Never the value. */
+export function report(errors: t.Errors, prefix = ''): string[] {
+  const byPath = new Map<string, { expected: string[]; actual: unknown }>();
+  for (const error of errors) {
+    let path = prefix;
+    error.context.forEach((entry, i) => {
+      const parent = error.context[i - 1]?.type;
+      if (i === 0 || parent instanceof t.UnionType) return;
+      path += /^\d+$/.test(entry.key) ? `[${entry.key}]` : path === '' ? entry.key : `.${entry.key}`;
+    });
+    const last = error.context[error.context.length - 1];
+    const expected = error.message ?? describe(last?.type.name ?? 'value');
+    const slot = byPath.get(path) ?? { expected: [], actual: error.value };
+    if (!slot.expected.includes(expected)) slot.expected.push(expected);
+    byPath.set(path, slot);
+  }
+  return [...byPath].map(([path, { expected, actual }]) => {
+    const wanted = expected.filter((e) => e !== 'undefined');
+    const what = wanted.length > 0 ? wanted.join(' or ') : 'a value';
+    if (what === 'unknown option') return `${path || '(top level)'}: unknown option`;
+    return `${path || '(top level)'}: expected ${what}${actual === undefined ? ' (missing)' : `, got ${kindOf(actual)}`}`;
+  });
+}
+
+function describe(typeName: string): string {
+  if (EXPECTED[typeName] !== undefined) return EXPECTED[typeName];
+  const literal = /^"(.*)"$/.exec(typeName);
+  if (literal) return `"${literal[1]}"`;
+  return typeName.replace(/\bNonEmptyString\b/g, 'string');
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,17 @@
+// The bridge's logger: JSON lines (pino). Passwords and keys never reach a
+// log call, and these paths are redacted in case one ever does.
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+
+export function createLogger(level: LevelWithSilent, destination: NodeJS.WritableStream = process.stdout): Logger {
+  return pino(
+    {
+      level,
+      base: { name: 'ejabberd-restful' },
+      redact: {
+        paths: ['password', 'key', '*.password', '*.key', '*.old_password', '*.new_password', 'headers.authorization'],
+        censor: '[redacted]',
+      },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,56 @@
+// Builds an XMPP client from xmpp.js's small plugins, the way @xmpp/client
+// does, but without the parts that hurt a bridge: its fixed 1 s reconnect
+// (sessions here reconnect with backoff themselves), SASL2/FAST/stream
+// management (not needed), and its SASL mechanisms (slow SCRAM, broken for
+// non-ASCII names): authentication is ./sasl/negotiate.ts instead.
+import { Client, jid as makeJid } from '@xmpp/client-core';
+import iqCallerPlugin, { type IQCaller } from '@xmpp/iq/caller.js';
+import middlewarePlugin from '@xmpp/middleware';
+import resourceBinding from '@xmpp/resource-binding';
+import starttls from '@xmpp/starttls';
+import streamFeaturesPlugin from '@xmpp/stream-features';
+import tcp from '@xmpp/tcp';
+import tls from '@xmpp/tls';
+import { saslNegotiation } from './sasl/negotiate.js';
+
+export interface Credentials {
+  /** Local part only; the domain comes from the JID's host. */
+  username: string;
+  domain: string;
+  password: string;
+}
+
+export interface ConnectionOptions extends Credentials {
+  /** xmpp://host:port (STARTTLS when offered) or xmpps://host:port (direct TLS). */
+  service: string;
+  /** Bound on each step of stream setup (connect, open, close). */
+  timeoutMs: number;
+  resource?: string;
+}
+
+export interface XmppConnection {
+  entity: Client;
+  iqCaller: IQCaller<Client>;
+}
+
+export function createConnection(options: ConnectionOptions): XmppConnection {
+  const entity = new Client({
+    service: options.service,
+    domain: options.domain,
+    timeout: options.timeoutMs,
+  });
+  entity.jid = makeJid(options.username, options.domain);
+
+  tcp({ entity });
+  tls({ entity });
+  const middleware = middlewarePlugin({ entity });
+  const streamFeatures = streamFeaturesPlugin({ middleware });
+  const iqCaller = iqCallerPlugin({ middleware, entity });
+  starttls({ streamFeatures });
+  saslNegotiation({ streamFeatures }, () => ({
+    username: options.username,
+    password: options.password,
+  }));
+  resourceBinding({ streamFeatures, iqCaller }, options.resource ?? 'ejabberd-restful');
+  return { entity, iqCaller };
+}

@@ -1,0 +1,120 @@
+// Runs the bridge as a real process (the CLI, under tsx) with a generated
+// config file, and talks to it over real HTTP. Readiness comes from the
+// bridge's own log lines, never from sleeping.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface BridgeProcess {
+  /** e.g. http://127.0.0.1:41234/api */
+  url: string;
+  /** http://127.0.0.1:41234 */
+  origin: string;
+  /** Every line the process wrote to stdout and stderr so far. */
+  output: string[];
+  child: ChildProcess;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Reply>;
+  get(path: string, headers?: Record<string, string>): Promise<Reply>;
+  /** Resolves once a log line with this `msg` (and, if given, matching `filter`) has been written. */
+  waitForLog(msg: string, filter?: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The parsed JSON body, or undefined when the body is not JSON. */
+  json: unknown;
+}
+
+export async function startBridgeProcess(
+  config: Record<string, unknown>,
+  { waitForXmpp = true, env = {} }: { waitForXmpp?: boolean; env?: Record<string, string> } = {},
+): Promise<BridgeProcess> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bridge-test-'));
+  const file = path.join(dir, 'config.yml');
+  await writeFile(file, YAML.stringify({ listen: { host: '127.0.0.1', port: 0 }, ...config }));
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), '--config', file], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const waiters: { msg: string; filter?: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
+  const seen: Record<string, unknown>[] = [];
+  const onLine = (line: string) => {
+    output.push(line);
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    seen.push(parsed);
+    for (const waiter of [...waiters]) {
+      if (parsed.msg === waiter.msg && (waiter.filter?.(parsed) ?? true)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(parsed);
+      }
+    }
+  };
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  createInterface({ input: child.stderr! }).on('line', onLine);
+  const exited = once(child, 'exit');
+
+  const waitForLog = (msg: string, filter?: (l: Record<string, unknown>) => boolean) => {
+    const done = seen.find((l) => l.msg === msg && (filter?.(l) ?? true));
+    if (done) return Promise.resolve(done);
+    return Promise.race([
+      new Promise<Record<string, unknown>>((resolve) => waiters.push({ msg, filter, resolve })),
+      exited.then(() => {
+        throw new Error(`bridge exited before logging "${msg}":\n${output.join('\n')}`);
+      }),
+    ]);
+  };
+
+  const listening = await waitForLog('listening');
+  if (waitForXmpp) await waitForLog('xmpp session up');
+  const url = String(listening.url);
+  const origin = new URL(url).origin;
+
+  const request = async (method: string, target: string, body: unknown, headers: Record<string, string>) => {
+    const response = await fetch(target.startsWith('http') ? target : `${origin}${target}`, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, headers: response.headers, text, json };
+  };
+
+  return {
+    url,
+    origin,
+    output,
+    child,
+    post: (target, body, headers = {}) => request('POST', target, body, headers),
+    get: (target, headers = {}) => request('GET', target, undefined, headers),
+    waitForLog,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const [code] = (await exited) as [number | null];
+      await rm(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
