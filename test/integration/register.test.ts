@@ -1,0 +1,150 @@
+// The register module of CONTRACT.md, row by row, against a real ejabberd
+// started from ejabberd.yml.example and a real bridge process over HTTP.
+import { expect } from 'chai';
+import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { PRIVATE_EMAIL_NS } from '../../src/api/register/private-email.js';
+import { withUserSession } from '../../src/xmpp/login.js';
+import { loadPrivate } from '../../src/xmpp/private-storage.js';
+import { LoginRefused } from '../../src/xmpp/errors.js';
+import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
+import { bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
+
+describe('register module against ejabberd', function () {
+  let server: ThrowawayEjabberd;
+  let bridge: BridgeProcess;
+  const HOST = 'localhost';
+  const OTHER_HOST = 'example.net';
+
+  before(async function () {
+    server = await startEjabberd({ hosts: [HOST, OTHER_HOST] });
+    bridge = await startBridgeProcess(bridgeConfig(server));
+  });
+
+  after(async function () {
+    await bridge?.stop();
+    await server?.stop();
+  });
+
+  const post = (action: string, body: Record<string, unknown>, headers?: Record<string, string>) =>
+    bridge.post(`/api/register/${action}`, { key: KEY, host: HOST, ...body }, headers);
+  const signup = (body: Record<string, unknown>) =>
+    bridge.post('/api/signup/register', { key: KEY, host: HOST, ...body });
+  const isRegistered = async (username: string, host = HOST) => {
+    const reply = await bridge.get(
+      `/api/register/is_registered?key=${KEY}&username=${encodeURIComponent(username)}&host=${host}`,
+    );
+    expect(reply.status).to.equal(200);
+    return reply.json;
+  };
+  const canLogIn = async (username: string, password: string, host = HOST) => {
+    try {
+      await withUserSession({ service: server.service, username, domain: host, password, timeoutMs: 5000 }, async () => undefined);
+      return true;
+    } catch (error) {
+      if (error instanceof LoginRefused) return false;
+      throw error;
+    }
+  };
+
+  describe('register', function () {
+    it('creates the account and answers "ok"', async function () {
+      const username = uniqueName();
+      const reply = await post('register', { username, password: 'secret' });
+      expect(reply.status).to.equal(200);
+      expect(reply.headers.get('content-type')).to.match(/^application\/json/);
+      expect(reply.text).to.equal('"ok"');
+      expect(await isRegistered(username)).to.equal(true);
+      expect(await canLogIn(username, 'secret')).to.equal(true);
+    });
+
+    it('answers 409 exists for a taken name, leaving the account as it was', async function () {
+      const username = uniqueName();
+      await post('register', { username, password: 'first' });
+      const reply = await post('register', { username, password: 'second' });
+      expect(reply.status).to.equal(409);
+      expect(reply.json).to.deep.equal({ error: 'exists' });
+      expect(await canLogIn(username, 'first')).to.equal(true);
+    });
+
+    it('folds upper case and full-width names with nodeprep', async function () {
+      const base = uniqueName('case');
+      expect((await post('register', { username: base.toUpperCase(), password: 'pw' })).text).to.equal('"ok"');
+      expect(await isRegistered(base)).to.equal(true);
+      const again = await post('register', { username: base.replace(/^c/, 'C'), password: 'pw' });
+      expect(again.json).to.deep.equal({ error: 'exists' });
+      const fullWidth = 'ｆｕｌｌ' + uniqueName('w');
+      expect((await post('register', { username: fullWidth, password: 'pw' })).text).to.equal('"ok"');
+      expect(await isRegistered(fullWidth.normalize('NFKC'))).to.equal(true);
+    });
+
+    it('registers and logs in non-ASCII names and passwords', async function () {
+      const username = `zoë-用户-${uniqueName()}`;
+      const password = 'pässwörd-密码';
+      expect((await post('register', { username, password })).text).to.equal('"ok"');
+      expect(await isRegistered(username)).to.equal(true);
+      expect(await canLogIn(username, password)).to.equal(true);
+      expect(await canLogIn(username, 'passwörd')).to.equal(false);
+    });
+
+    it('registers on the host the request names', async function () {
+      const username = uniqueName();
+      expect((await post('register', { username, password: 'pw', host: OTHER_HOST })).text).to.equal('"ok"');
+      expect(await isRegistered(username, OTHER_HOST)).to.equal(true);
+      expect(await isRegistered(username, HOST)).to.equal(false);
+    });
+
+    it('answers 403 not_allowed when the server refuses the password', async function () {
+      const username = uniqueName();
+      const reply = await post('register', { username, password: '😀' });
+      expect(reply.status).to.equal(403);
+      expect(reply.json).to.deep.equal({ error: 'not_allowed' });
+      expect(await isRegistered(username)).to.equal(false);
+    });
+
+    it('lets exactly one of many concurrent registrations of one name win', async function () {
+      const username = uniqueName('race');
+      const replies = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => post('register', { username, password: `pw${i}` })),
+      );
+      const texts = replies.map((r) => r.text);
+      expect(texts.filter((t) => t === '"ok"')).to.have.length(1);
+      expect(texts.filter((t) => t === '{"error":"exists"}')).to.have.length(11);
+    });
+
+    it('ignores fields it does not use', async function () {
+      const username = uniqueName();
+      const reply = await post('register', { username, password: 'pw', nickname: 'x', extra: { a: [1] } });
+      expect(reply.text).to.equal('"ok"');
+    });
+  });
+
+  describe('private_email hook', function () {
+    const storedEmail = (username: string, password: string) =>
+      withUserSession(
+        { service: server.service, username, domain: HOST, password, timeoutMs: 5000 },
+        async (session) => (await loadPrivate(session, 'email', PRIVATE_EMAIL_NS))?.text(),
+      );
+
+    it('stores a valid e-mail privately for the new user and answers "ok"', async function () {
+      const username = uniqueName();
+      const reply = await signup({ username, password: 'pw', email: 'someone@example.org' });
+      expect(reply.text).to.equal('"ok"');
+      expect(await storedEmail(username, 'pw')).to.equal('someone@example.org');
+    });
+
+    it('answers {"private_email":"not_set"} without an e-mail, and the account stands', async function () {
+      const username = uniqueName();
+      const reply = await signup({ username, password: 'pw' });
+      expect(reply.status).to.equal(200);
+      expect(reply.json).to.deep.equal({ private_email: 'not_set' });
+      expect(await isRegistered(username)).to.equal(true);
+    });
+
+    it('answers not_set for an invalid e-mail and stores nothing', async function () {
+      const username = uniqueName();
+      const reply = await signup({ username, password: 'pw', email: 'not an <email>' });
+      expect(reply.json).to.deep.equal({ private_email: 'not_set' });
+      expect(await storedEmail(username, 'pw')).to.equal('');
+    });
+  });
+});
