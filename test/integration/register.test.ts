@@ -148,3 +148,127 @@ describe('register module against ejabberd', function () {
     });
   });
 });
+
+describe('account operations against ejabberd', function () {
+  let server: ThrowawayEjabberd;
+  let bridge: BridgeProcess;
+  const HOST = 'localhost';
+
+  before(async function () {
+    server = await startEjabberd();
+    bridge = await startBridgeProcess(bridgeConfig(server));
+  });
+
+  after(async function () {
+    await bridge?.stop();
+    await server?.stop();
+  });
+
+  const post = (action: string, body: Record<string, unknown>) =>
+    bridge.post(`/api/register/${action}`, { key: KEY, host: HOST, ...body });
+  const isRegistered = async (username: string) =>
+    (await bridge.get(`/api/register/is_registered?key=${KEY}&username=${encodeURIComponent(username)}&host=${HOST}`)).json;
+  const registered = async (password = 'pw') => {
+    const username = uniqueName();
+    await server.register(username, HOST, password);
+    return username;
+  };
+
+  describe('is_registered', function () {
+    it('answers true for an account and false for a free name, as JSON booleans', async function () {
+      const username = await registered();
+      const yes = await bridge.get(`/api/register/is_registered?key=${KEY}&username=${username}&host=${HOST}`);
+      expect(yes.status).to.equal(200);
+      expect(yes.text).to.equal('true');
+      const no = await bridge.get(`/api/register/is_registered?key=${KEY}&username=nobody${username}&host=${HOST}`);
+      expect(no.text).to.equal('false');
+    });
+
+    it('has no side effect: a free name stays free', async function () {
+      const username = uniqueName('free');
+      expect(await isRegistered(username)).to.equal(false);
+      expect(await isRegistered(username)).to.equal(false);
+      expect((await server.ctl(['check_account', username, HOST])).code).to.not.equal(0);
+    });
+  });
+
+  describe('unregister', function () {
+    it('removes the account given its password', async function () {
+      const username = await registered('right');
+      const reply = await post('unregister', { username, password: 'right' });
+      expect(reply.status).to.equal(200);
+      expect(reply.text).to.equal('"ok"');
+      expect(await isRegistered(username)).to.equal(false);
+    });
+
+    it('answers 403 not_allowed for a wrong password and keeps the account', async function () {
+      const username = await registered('right');
+      const reply = await post('unregister', { username, password: 'wrong' });
+      expect(reply.status).to.equal(403);
+      expect(reply.json).to.deep.equal({ error: 'not_allowed' });
+      expect(await isRegistered(username)).to.equal(true);
+    });
+
+    it('answers 404 not_exists for an unknown account', async function () {
+      const reply = await post('unregister', { username: uniqueName('ghost'), password: 'x' });
+      expect(reply.status).to.equal(404);
+      expect(reply.json).to.deep.equal({ error: 'not_exists' });
+    });
+  });
+
+  describe('change_password', function () {
+    it('changes the password when the old one is right', async function () {
+      const username = await registered('old');
+      const reply = await post('change_password', { username, old_password: 'old', new_password: 'new' });
+      expect(reply.status).to.equal(200);
+      expect(reply.text).to.equal('"ok"');
+      expect((await post('unregister', { username, password: 'old' })).status).to.equal(403);
+      expect((await post('unregister', { username, password: 'new' })).text).to.equal('"ok"');
+    });
+
+    it('answers 403 not_allowed for a wrong old password and changes nothing', async function () {
+      const username = await registered('old');
+      const reply = await post('change_password', { username, old_password: 'wrong', new_password: 'new' });
+      expect(reply.status).to.equal(403);
+      expect(reply.json).to.deep.equal({ error: 'not_allowed' });
+      expect((await post('unregister', { username, password: 'old' })).text).to.equal('"ok"');
+    });
+
+    it('answers 404 not_exists for an unknown account', async function () {
+      const reply = await post('change_password', { username: uniqueName('ghost'), old_password: 'a', new_password: 'b' });
+      expect(reply.status).to.equal(404);
+      expect(reply.json).to.deep.equal({ error: 'not_exists' });
+    });
+
+    it('works for a non-ASCII user with non-ASCII passwords', async function () {
+      const username = `ünï-${uniqueName()}`;
+      expect((await post('register', { username, password: 'ålt' })).text).to.equal('"ok"');
+      const reply = await post('change_password', { username, old_password: 'ålt', new_password: 'nëu-新' });
+      expect(reply.text).to.equal('"ok"');
+      expect((await post('unregister', { username, password: 'nëu-新' })).text).to.equal('"ok"');
+    });
+  });
+
+  describe('force_change_password', function () {
+    it('sets a new password without the old one', async function () {
+      const username = await registered('old');
+      const reply = await post('force_change_password', { username, new_password: 'forced' });
+      expect(reply.status).to.equal(200);
+      expect(reply.text).to.equal('"ok"');
+      expect((await post('unregister', { username, password: 'forced' })).text).to.equal('"ok"');
+    });
+
+    it('answers 404 not_exists for an unknown account', async function () {
+      const reply = await post('force_change_password', { username: uniqueName('ghost'), new_password: 'x' });
+      expect(reply.status).to.equal(404);
+      expect(reply.json).to.deep.equal({ error: 'not_exists' });
+    });
+
+    it('requires the key', async function () {
+      const username = await registered('old');
+      const reply = await bridge.post('/api/register/force_change_password', { username, host: HOST, new_password: 'x' });
+      expect(reply.status).to.equal(401);
+      expect(reply.json).to.deep.equal({ error: 'not_allowed' });
+    });
+  });
+});
