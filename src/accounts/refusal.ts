@@ -6,6 +6,8 @@ export type Reason =
   | 'bad_request'
   /** The body is over the configured limit: bad_request with 413. */
   | 'too_large'
+  /** A known path asked with another method: bad_request with 405. */
+  | 'method_not_allowed'
   /** The body is not JSON: bad_request with 415. */
   | 'unsupported_media_type'
   | 'missing_parameters'

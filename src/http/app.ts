@@ -101,7 +101,7 @@ export function createApp(options: AppOptions): Koa<AppState> {
     await next();
     // A known path with another method.
     if (ctx.status === 404 && ctx.body === undefined && ctx.matched && ctx.matched.length > 0) {
-      throw new Refusal('bad_request', `${ctx.method} is not supported here`);
+      throw new Refusal('method_not_allowed', `${ctx.method} is not supported here`);
     }
   });
   return app;

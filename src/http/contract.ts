@@ -12,6 +12,7 @@ const MAPPING: Record<Reason, [number, string?]> = {
   not_found: [404],
   not_exists: [404],
   exists: [409],
+  method_not_allowed: [405, 'bad_request'],
   too_large: [413, 'bad_request'],
   unsupported_media_type: [415, 'bad_request'],
   too_many_requests: [429],

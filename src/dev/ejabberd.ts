@@ -1,0 +1,380 @@
+// A throwaway ejabberd (Debian's 23.01) for integration tests and the demo:
+// the repo's ejabberd.yml.example, run from a temp dir on free loopback ports.
+import { execFile as execFileCb } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import YAML from 'yaml';
+
+const execFile = promisify(execFileCb);
+
+export const EJABBERDCTL = '/usr/sbin/ejabberdctl';
+const EXAMPLE_NAME = 'ejabberd.yml.example';
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 20_000;
+const CTL_TIMEOUT_MS = 60_000;
+
+export interface CtlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface StartEjabberdOptions {
+  /** Virtual hosts; default ['localhost']. The bridge account is admin@hosts[0]. */
+  hosts?: string[];
+  /** Password of admin@hosts[0]; default random. */
+  adminPassword?: string;
+  /** Change the parsed config before it is written (ports and hosts already set). */
+  edit?: (config: Record<string, unknown>) => void;
+  /** Progress messages. */
+  log?: (line: string) => void;
+}
+
+export interface ThrowawayEjabberd {
+  dir: string;
+  host: string;
+  hosts: string[];
+  c2sPort: number;
+  /** e.g. 'xmpp://127.0.0.1:40123', for @xmpp/client's `service`. */
+  service: string;
+  adminJid: string;
+  adminPassword: string;
+  /** Runs `ejabberdctl <args>` against this instance; never throws on a non-zero exit. */
+  ctl(args: string[]): Promise<CtlResult>;
+  /** Registers user@host by ejabberdctl; throws if that fails. */
+  register(user: string, host: string, password: string): Promise<void>;
+  /** Stops the VM (SIGKILL as a last resort) and removes the temp dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Finds ejabberd.yml.example above this file: src/dev/ under tsx, dist/src/dev/ after tsc. */
+export function findExampleConfig(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, EXAMPLE_NAME);
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`${EXAMPLE_NAME} not found above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+
+export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<ThrowawayEjabberd> {
+  if (!existsSync(EJABBERDCTL)) {
+    throw new Error(`${EJABBERDCTL} not found: run scripts/install-ejabberd to install Debian's ejabberd`);
+  }
+  const log = opts.log ?? (() => {});
+  const hosts = opts.hosts && opts.hosts.length > 0 ? [...opts.hosts] : ['localhost'];
+  const host = hosts[0] as string;
+  const adminPassword = opts.adminPassword ?? randomBytes(12).toString('hex');
+
+  const config = YAML.parse(await readFile(findExampleConfig(), 'utf8')) as Record<string, unknown>;
+  const listeners = Array.isArray(config.listen) ? (config.listen as Record<string, unknown>[]) : [];
+  const ports = await freePorts(listeners.length + 1);
+  const distPort = ports.pop() as number;
+  listeners.forEach((l, i) => {
+    l.port = ports[i];
+  });
+  config.hosts = hosts;
+  // The example names the bridge account admin@localhost (ACLs); follow the first host.
+  replaceStrings(config, (s) => s.replace(/^([^@\s]+)@localhost$/, `$1@${host}`));
+  opts.edit?.(config);
+  const c2s = (Array.isArray(config.listen) ? (config.listen as Record<string, unknown>[]) : []).find(
+    (l) => l.module === 'ejabberd_c2s',
+  );
+  if (!c2s || typeof c2s.port !== 'number') throw new Error('config has no ejabberd_c2s listener with a port');
+  const c2sPort = c2s.port;
+
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ejabberd-'));
+  const file = (name: string) => path.join(dir, name);
+  const pidFile = file('ejabberd.pid');
+  const logFile = path.join(file('log'), 'ejabberd.log');
+  await mkdir(file('db'));
+  await mkdir(file('log'));
+  await writeFile(file('ejabberd.yml'), toEjabberdYaml(config));
+  await copyFile('/etc/ejabberd/inetrc', file('inetrc')).catch(() => undefined);
+  const node = `ejrest${randomBytes(4).toString('hex')}@localhost`;
+  await writeFile(
+    file('ejabberdctl.cfg'),
+    [
+      // Else ejabberdctl su's to user ejabberd, who cannot write our temp dir.
+      'EXEC_CMD=as_current_user',
+      `ERLANG_NODE=${shQuote(node)}`,
+      // Distribution on loopback only. Same effect as INET_DIST_INTERFACE=127.0.0.1,
+      // which makes every ejabberdctl call boot one more VM (~0.2 s) to parse it.
+      `ERL_OPTIONS=${shQuote(`-setcookie ${randomBytes(16).toString('hex')} -kernel inet_dist_use_interface {127,0,0,1}`)}`,
+      // A fixed distribution port means no epmd: instances stay independent.
+      `ERL_DIST_PORT=${distPort}`,
+      `EJABBERD_PID_PATH=${shQuote(pidFile)}`,
+      'EJABBERD_BYPASS_WARNINGS=true',
+      '',
+    ].join('\n'),
+  );
+
+  const baseArgs = [
+    '--config-dir', dir,
+    '--config', file('ejabberd.yml'),
+    '--ctl-config', file('ejabberdctl.cfg'),
+    '--spool', file('db'),
+    '--logs', file('log'),
+  ];
+  const ctl = (args: string[]): Promise<CtlResult> => runCtl([...baseArgs, ...args]);
+  const readPid = (): number | undefined => {
+    try {
+      const pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
+  const instance = { dir, readPid };
+  live.add(instance);
+  installExitHook();
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      let pid = readPid();
+      const r = await runCtl([...baseArgs, 'stop'], STOP_TIMEOUT_MS);
+      if (r.code !== 0) log(`ejabberd: ctl stop exited ${r.code}: ${(r.stdout + r.stderr).trim()}`);
+      pid ??= readPid();
+      if (pid !== undefined) {
+        if (!(await waitUntil(() => !isAlive(pid), STOP_TIMEOUT_MS))) {
+          log(`ejabberd: beam ${pid} still running ${STOP_TIMEOUT_MS} ms after stop, killing it`);
+          killHard(pid);
+          await waitUntil(() => !isAlive(pid), 5_000);
+        }
+      } else {
+        // No pid file: only the node's own answer can tell it is down.
+        await ctl(['stopped']);
+      }
+      live.delete(instance);
+      await rm(dir, { recursive: true, force: true, maxRetries: 5 });
+      log(`ejabberd: stopped, removed ${dir}`);
+    })();
+    return stopping;
+  };
+
+  try {
+    log(`ejabberd: starting in ${dir}, c2s on 127.0.0.1:${c2sPort}, hosts ${hosts.join(', ')}`);
+    const started = await ctl(['start']);
+    if (started.code !== 0) {
+      throw new Error(`ejabberdctl start exited ${started.code}: ${(started.stdout + started.stderr).trim()}`);
+    }
+    // An open port is not readiness: `status` exits 0 only once ejabberd is
+    // started. Each status call boots an Erlang VM (~0.45 s of CPU that the
+    // starting node wants too), so ask early only once the log says so.
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    let nextStatusAt = Date.now() + 1_500;
+    let last: CtlResult | undefined;
+    let seenPid: number | undefined;
+    for (;;) {
+      if (Date.now() >= nextStatusAt || (await logSaysStarted(logFile))) {
+        last = await ctl(['status']);
+        if (last.code === 0) break;
+        nextStatusAt = Date.now() + 1_000;
+      }
+      seenPid ??= readPid();
+      if (seenPid !== undefined && !isAlive(seenPid)) {
+        throw new Error(`ejabberd exited during start-up\n${await logTail(logFile)}`);
+      }
+      if (Date.now() > deadline) {
+        const status = last ? (last.stdout + last.stderr).trim() : 'none';
+        throw new Error(
+          `ejabberd not started after ${START_TIMEOUT_MS} ms (last status: ${status})\n${await logTail(logFile)}`,
+        );
+      }
+      await sleep(50);
+    }
+    // Listeners start right after the application reports started.
+    if (!(await waitForPort(c2sPort, deadline))) {
+      throw new Error(`ejabberd started but 127.0.0.1:${c2sPort} does not accept\n${await logTail(logFile)}`);
+    }
+    const reg = await ctl(['register', 'admin', host, adminPassword]);
+    if (reg.code !== 0) throw new Error(`registering admin@${host} failed: ${(reg.stdout + reg.stderr).trim()}`);
+    log(`ejabberd: started (${node}), admin@${host} registered`);
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+
+  return {
+    dir,
+    host,
+    hosts,
+    c2sPort,
+    service: `xmpp://127.0.0.1:${c2sPort}`,
+    adminJid: `admin@${host}`,
+    adminPassword,
+    ctl,
+    async register(user: string, onHost: string, password: string): Promise<void> {
+      const r = await ctl(['register', user, onHost, password]);
+      if (r.code !== 0) throw new Error(`registering ${user}@${onHost} failed: ${(r.stdout + r.stderr).trim()}`);
+    },
+    stop,
+  };
+}
+
+async function runCtl(args: string[], timeout = CTL_TIMEOUT_MS): Promise<CtlResult> {
+  try {
+    const { stdout, stderr } = await execFile(EJABBERDCTL, args, { timeout, encoding: 'utf8' });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: unknown; stdout?: unknown; stderr?: unknown; message?: string };
+    if (typeof e.code === 'string') throw err; // could not run it at all (ENOENT, EACCES)
+    return {
+      code: typeof e.code === 'number' ? e.code : -1, // -1: killed by the timeout
+      stdout: typeof e.stdout === 'string' ? e.stdout : '',
+      stderr: (typeof e.stderr === 'string' && e.stderr) || (e.message ?? ''),
+    };
+  }
+}
+
+/** Binds port 0 on loopback n times at once, so the ports are distinct. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = net.createServer();
+      servers.push(s);
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
+    return servers.map((s) => (s.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+}
+
+/**
+ * ejabberd rules use integers as keys (`- 100: bridge`); JS objects turn them
+ * into strings, which ejabberd would read as shaper names. Emit them unquoted.
+ */
+function toEjabberdYaml(config: Record<string, unknown>): string {
+  const doc = new YAML.Document(config);
+  YAML.visit(doc, {
+    Pair(_key, pair) {
+      if (YAML.isScalar(pair.key) && typeof pair.key.value === 'string' && /^\d+$/.test(pair.key.value)) {
+        pair.key.value = Number(pair.key.value);
+      }
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+}
+
+function replaceStrings(value: unknown, f: (s: string) => string): void {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      if (typeof v === 'string') value[i] = f(v);
+      else replaceStrings(v, f);
+    });
+  } else if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    for (const [k, v] of Object.entries(obj)) {
+      if (typeof v === 'string') obj[k] = f(v);
+      else replaceStrings(v, f);
+    }
+  }
+}
+
+function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Alive and not a zombie (nobody may reap the detached beam in a container). */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function killHard(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) return false;
+    await sleep(50);
+  }
+  return true;
+}
+
+async function logSaysStarted(logFile: string): Promise<boolean> {
+  try {
+    return (await readFile(logFile, 'utf8')).includes(' is started in the node ');
+  } catch {
+    return false;
+  }
+}
+
+async function waitForPort(port: number, deadline: number): Promise<boolean> {
+  while (Date.now() <= deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = net.connect(port, '127.0.0.1');
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(false));
+    });
+    if (ok) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function logTail(logFile: string, lines = 30): Promise<string> {
+  try {
+    const text = await readFile(logFile, 'utf8');
+    return `last lines of ${logFile}:\n${text.trimEnd().split('\n').slice(-lines).join('\n')}`;
+  } catch {
+    return `(no ejabberd log at ${logFile})`;
+  }
+}
+
+// If the process exits without stop() (crash, Ctrl-C in mocha), don't leave
+// a detached VM and its temp dir behind.
+const live = new Set<{ dir: string; readPid: () => number | undefined }>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const { dir, readPid } of live) {
+      const pid = readPid();
+      if (pid !== undefined) killHard(pid);
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // best effort
+      }
+    }
+  });
+}
