@@ -1,0 +1,95 @@
+// The throwaway ejabberd harness, and the one ejabberd.yml.example option no
+// bridge test would notice until production: the fail2ban exemption.
+import { client } from '@xmpp/client';
+import { expect } from 'chai';
+import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+
+async function login(e: ThrowawayEjabberd, username: string, password: string): Promise<string> {
+  const xmpp = client({ service: e.service, domain: e.host, username, password });
+  xmpp.on('error', () => {});
+  try {
+    await xmpp.start();
+    return 'ok';
+  } catch (err) {
+    return String((err as { condition?: string }).condition ?? err);
+  } finally {
+    xmpp.reconnect.stop();
+    await xmpp.stop().catch(() => {});
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+describe('throwaway ejabberd (src/dev/ejabberd.ts)', function () {
+  this.timeout(90_000);
+  let e: ThrowawayEjabberd;
+
+  before(async function () {
+    e = await startEjabberd({
+      hosts: ['localhost', 'example.net'],
+      // Low enough to trip within the test, were loopback not exempt.
+      edit: (config) => {
+        const modules = config.modules as Record<string, Record<string, unknown>>;
+        modules.mod_fail2ban = { ...modules.mod_fail2ban, c2s_max_auth_failures: 2 };
+      },
+    });
+  });
+
+  after(async function () {
+    await e?.stop();
+  });
+
+  it('is running, with the bridge account on the first host', async function () {
+    expect(e.host).to.equal('localhost');
+    expect(e.adminJid).to.equal('admin@localhost');
+    expect(e.service).to.equal(`xmpp://127.0.0.1:${e.c2sPort}`);
+    const status = await e.ctl(['status']);
+    expect(status.code, status.stdout + status.stderr).to.equal(0);
+    expect(status.stdout).to.contain('is started');
+    expect((await e.ctl(['check_account', 'admin', 'localhost'])).code).to.equal(0);
+    expect((await e.ctl(['check_account', 'nobody', 'localhost'])).code).to.not.equal(0);
+    expect(await login(e, 'admin', e.adminPassword)).to.equal('ok');
+  });
+
+  it('serves a second host', async function () {
+    const vhosts = await e.ctl(['registered_vhosts']);
+    expect(vhosts.stdout.split('\n')).to.include.members(['localhost', 'example.net']);
+    await e.register('bob', 'example.net', 'bob-secret');
+    expect((await e.ctl(['check_account', 'bob', 'example.net'])).code).to.equal(0);
+    expect((await e.ctl(['check_account', 'bob', 'localhost'])).code).to.not.equal(0);
+  });
+
+  it('never bans loopback for failed logins (mod_fail2ban access)', async function () {
+    for (let i = 0; i < 3; i++) expect(await login(e, 'admin', 'wrong')).to.equal('not-authorized');
+    expect(await login(e, 'admin', e.adminPassword)).to.equal('ok');
+  });
+
+  it('stop() leaves nothing running', async function () {
+    const pid = Number(readFileSync(path.join(e.dir, 'ejabberd.pid'), 'utf8'));
+    await e.stop();
+    expect(existsSync(e.dir)).to.equal(false);
+    expect(await canConnect(e.c2sPort)).to.equal(false);
+    // Gone, or an unreaped zombie (no reaper in some containers).
+    let state = 'gone';
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    } catch {
+      // gone
+    }
+    expect(state).to.be.oneOf(['gone', 'Z']);
+    await e.stop(); // idempotent
+  });
+});
