@@ -64,7 +64,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // Exit once shut down, even if a stray socket or timer lingers.
+    process.exit(code);
   },
   (error: unknown) => {
     process.stderr.write(`ejabberd-restful: ${(error as Error).stack ?? String(error)}\n`);

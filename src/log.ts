@@ -2,7 +2,11 @@
 // log call, and these paths are redacted in case one ever does.
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 
-export function createLogger(level: LevelWithSilent, destination: NodeJS.WritableStream = process.stdout): Logger {
+export function createLogger(
+  level: LevelWithSilent,
+  // Synchronous stdout: nothing is lost when the process exits after shutdown.
+  destination: NodeJS.WritableStream | ReturnType<typeof pino.destination> = pino.destination({ dest: 1, sync: true }),
+): Logger {
   return pino(
     {
       level,

@@ -45,10 +45,11 @@ export class IqChannel {
       const pending: Pending = { fail: (error) => settle(() => reject(error)) };
       const timer = setTimeout(() => pending.fail(new RequestTimeout(timeoutMs)), timeoutMs);
       this.#pending.add(pending);
-      // xmpp.js's own timeout is set beyond ours so ours always decides.
-      iqCaller.request(iq, timeoutMs + 60_000).then(
+      // xmpp.js's timer starts after ours with the same length, so ours
+      // decides; a longer one would keep the process alive after shutdown.
+      iqCaller.request(iq, timeoutMs).then(
         (reply) => settle(() => resolve(reply)),
-        (error: unknown) => pending.fail(translate(error)),
+        (error: unknown) => pending.fail(translate(error, timeoutMs)),
       );
     });
   }
@@ -60,10 +61,11 @@ export class IqChannel {
   }
 }
 
-function translate(error: unknown): Error {
+function translate(error: unknown, timeoutMs: number): Error {
   if (error instanceof StanzaError) {
     return new StanzaFailure(error.condition, error.text, error.type);
   }
+  if (error instanceof Error && error.name === 'TimeoutError') return new RequestTimeout(timeoutMs);
   // Sending on a socket that is already gone throws a TypeError in xmpp.js.
   const message = error instanceof Error ? error.message : String(error);
   return new SessionUnavailable(`the XMPP connection failed: ${message}`);

@@ -74,6 +74,9 @@ export class XmppSession extends EventEmitter<SessionEvents> {
         new SessionUnavailable(`no XMPP session to the server (${this.#downReason})`),
       );
     }
+    // Names the payload only (e.g. "query jabber:iq:register"): never its content.
+    const payload = iq.children.find((c): c is Element => typeof c !== 'string');
+    this.#log.debug({ payload: payload && `${payload.name} ${String(payload.attrs.xmlns)}` }, 'xmpp request');
     return this.#channel.request(iq, timeoutMs);
   }
 
