@@ -65,7 +65,8 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
   });
 
   await session.start();
-  const server = createServer(app.callback());
+  const handle = app.callback();
+  const server = createServer((req, res) => void handle(req, res));
   server.listen(config.listen.port, config.listen.host);
   await once(server, 'listening');
   const { address, port } = server.address() as AddressInfo;

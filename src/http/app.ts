@@ -100,7 +100,7 @@ export function createApp(options: AppOptions): Koa<AppState> {
   app.use(async (ctx: AppContext, next) => {
     await next();
     // A known path with another method.
-    if (ctx.status === 404 && ctx.body === undefined && ctx.matched && ctx.matched.length > 0) {
+    if (ctx.status === 404 && ctx.body === undefined && (ctx.matched as unknown[] | undefined)?.length) {
       throw new Refusal('method_not_allowed', `${ctx.method} is not supported here`);
     }
   });

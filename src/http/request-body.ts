@@ -6,14 +6,21 @@ import bodyParser from 'koa-bodyparser';
 import { Refusal } from '../accounts/refusal.js';
 
 export function jsonBody(limitBytes: number) {
-  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: `${limitBytes}b`, strict: true });
+  const parse: (ctx: Context, next: Next) => Promise<void> = bodyParser({
+    enableTypes: ['json'],
+    jsonLimit: `${limitBytes}b`,
+    strict: true,
+  });
   return async function readJsonBody(ctx: Context, next: Next): Promise<void> {
-    if (ctx.method !== 'POST') return next();
+    if (ctx.method !== 'POST') {
+      await next();
+      return;
+    }
     if (!ctx.is('application/json')) {
       throw new Refusal('unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
     }
     try {
-      await parse(ctx, async () => undefined);
+      await parse(ctx, () => Promise.resolve());
     } catch (error) {
       const status = (error as { status?: number }).status;
       if (status === 413) throw new Refusal('too_large', `the body is larger than ${limitBytes} bytes`);
@@ -24,6 +31,6 @@ export function jsonBody(limitBytes: number) {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new Refusal('bad_request', 'the body must be a JSON object');
     }
-    return next();
+    await next();
   };
 }

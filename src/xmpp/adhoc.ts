@@ -2,7 +2,6 @@
 // in one round trip (the filled form travels inside action='execute'), which
 // ejabberd accepts and which is ~1.3x the rate of the two-step exchange.
 import { xml } from '@xmpp/client-core';
-import type { Element } from '@xmpp/xml';
 import type { IqRequester } from './in-band-registration.js';
 
 const NS_COMMANDS = 'http://jabber.org/protocol/commands';

@@ -160,7 +160,7 @@ describe('faults on the XMPP side', function () {
       // A new login from the same address still works: nothing was banned.
       await withUserSession(
         { service: server.service, username: 'admin', domain: HOST, password: server.adminPassword, timeoutMs: 5000 },
-        async () => undefined,
+        () => Promise.resolve(),
       );
       const reply = await bridge.post('/api/register/change_password', {
         key: KEY, username, host: HOST, old_password: 'right', new_password: 'n',

@@ -38,7 +38,7 @@ describe('register module against ejabberd', function () {
   };
   const canLogIn = async (username: string, password: string, host = HOST) => {
     try {
-      await withUserSession({ service: server.service, username, domain: host, password, timeoutMs: 5000 }, async () => undefined);
+      await withUserSession({ service: server.service, username, domain: host, password, timeoutMs: 5000 }, () => Promise.resolve());
       return true;
     } catch (error) {
       if (error instanceof LoginRefused) return false;

@@ -66,8 +66,8 @@ export async function startBridgeProcess(
       }
     }
   };
-  createInterface({ input: child.stdout! }).on('line', onLine);
-  createInterface({ input: child.stderr! }).on('line', onLine);
+  createInterface({ input: child.stdout }).on('line', onLine);
+  createInterface({ input: child.stderr }).on('line', onLine);
   const exited = once(child, 'exit');
 
   const waitForLog = (msg: string, filter?: (l: Record<string, unknown>) => boolean) => {

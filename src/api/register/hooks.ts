@@ -11,7 +11,7 @@ export interface HookContext {
   /** The registration request's body, extra fields included. */
   body: Record<string, unknown>;
   /** Stores one text element in the new account's private XML storage (XEP-0049). */
-  storePrivate(element: { name: string; namespace: string; text: string }): Promise<void>;
+  storePrivate: (element: { name: string; namespace: string; text: string }) => Promise<void>;
   log: Logger;
 }
 
