@@ -49,16 +49,16 @@ export function closed<P extends t.Props>(props: P, name: string): t.TypeC<P> {
     open.is,
     (input, context) => {
       const result = open.validate(input, context);
-      if (result._tag === 'Left' || typeof input !== 'object' || input === null) return result;
-      const unknown = Object.keys(input).filter((key) => !(key in props));
-      if (unknown.length === 0) return result;
-      return t.failures(
-        unknown.map((key) => ({
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) return result;
+      const unknown: t.Errors = Object.keys(input)
+        .filter((key) => !(key in props))
+        .map((key) => ({
           value: undefined,
           context: [...context, { key, type: t.never, actual: undefined }],
           message: 'unknown option',
-        })),
-      );
+        }));
+      if (unknown.length === 0) return result;
+      return t.failures(result._tag === 'Left' ? [...result.left, ...unknown] : unknown);
     },
     open.encode,
     props,

@@ -30,7 +30,7 @@ export async function loadConfig(
   } catch (error) {
     throw new ConfigError([`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`]);
   }
-  const document = parseDocument(text, { prettyErrors: false });
+  const document = parseDocument(text);
   if (document.errors.length > 0) {
     // YAML syntax errors carry line/column, not the offending text.
     throw new ConfigError(
@@ -55,10 +55,11 @@ export async function resolveConfig(
     problems.push(...report(mount.left, `api[${index}]`));
     return [];
   });
-  const seen = new Set<string>();
-  for (const [index, mount] of api.entries()) {
-    if (seen.has(mount.path)) problems.push(`api[${index}].path: "${mount.path}" is mounted twice`);
-    seen.add(mount.path);
+  const seen = new Set<unknown>();
+  for (const [index, entry] of file.api.entries()) {
+    const path = (entry as { path?: unknown } | null)?.path;
+    if (typeof path === 'string' && seen.has(path)) problems.push(`api[${index}].path: "${path}" is mounted twice`);
+    seen.add(path);
   }
 
   const hosts: string[] = [];
@@ -157,18 +158,23 @@ const EXPECTED: Record<string, string> = {
   PositiveInt: 'a positive whole number',
   Segment: 'a path segment (letters, digits, . _ ~ -)',
   AbsolutePath: 'a path such as /api',
-  XmppServiceUrl: 'an URL such as xmpp://127.0.0.1:5222 or xmpps://host:5223',
+  XmppServiceUrl: 'a URL such as xmpp://127.0.0.1:5222 or xmpps://host:5223',
   BareJid: 'a bare JID such as admin@localhost',
   NonEmptyHostList: 'a non-empty list of host names',
+  LogLevel: 'one of fatal, error, warn, info, debug, trace, silent',
+  Mount: 'an entry with module: register or admin',
   string: 'a string',
   number: 'a number',
   never: 'nothing (unknown option)',
+  Config: 'a mapping of options (see ejabberd-restful.yml.example)',
 };
 
 /** One line per failing path: "xmpp.port: expected ..., got a string". Never the value. */
 export function report(errors: t.Errors, prefix = ''): string[] {
   const byPath = new Map<string, { expected: string[]; actual: unknown }>();
   for (const error of errors) {
+    // The `undefined` branch of an optional option says nothing useful.
+    if (error.context[error.context.length - 1]?.type.name === 'undefined') continue;
     let path = prefix;
     error.context.forEach((entry, i) => {
       const parent = error.context[i - 1]?.type;

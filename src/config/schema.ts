@@ -70,7 +70,7 @@ export const ConfigFile = closed(
         'Limits',
       ),
     ),
-    log: opt(closed({ level: opt(t.keyof(LOG_LEVEL_KEYS)) }, 'Log')),
+    log: opt(closed({ level: opt(t.keyof(LOG_LEVEL_KEYS, 'LogLevel')) }, 'Log')),
   },
   'Config',
 );
