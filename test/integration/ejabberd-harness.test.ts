@@ -1,23 +1,24 @@
 // The throwaway ejabberd harness, and the one ejabberd.yml.example option no
 // bridge test would notice until production: the fail2ban exemption.
-import { client } from '@xmpp/client';
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { withUserSession } from '../../src/xmpp/login.js';
+import { LoginRefused } from '../../src/xmpp/errors.js';
 
+/** 'ok', or the SASL condition the server refused the login with. */
 async function login(e: ThrowawayEjabberd, username: string, password: string): Promise<string> {
-  const xmpp = client({ service: e.service, domain: e.host, username, password });
-  xmpp.on('error', () => {});
   try {
-    await xmpp.start();
+    await withUserSession(
+      { service: e.service, domain: e.host, username, password, timeoutMs: 5000 },
+      () => Promise.resolve(),
+    );
     return 'ok';
   } catch (err) {
-    return String((err as { condition?: string }).condition ?? err);
-  } finally {
-    xmpp.reconnect.stop();
-    await xmpp.stop().catch(() => {});
+    if (err instanceof LoginRefused) return err.condition;
+    return String(err);
   }
 }
 
