@@ -1,5 +1,6 @@
 // Wires the parts together: configuration -> XMPP session -> accounts ->
-// API modules -> HTTP listener; and takes them down again in order.
+// API modules -> HTTP listener (plus health, metrics, OpenAPI); and takes
+// them down again in order.
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,19 +12,58 @@ import type { ApiModule } from './api/module.js';
 import { registerModule } from './api/register/module.js';
 import type { BridgeConfig, Mount } from './config/config.js';
 import { createApp } from './http/app.js';
+import { BridgeMetrics } from './ops/metrics.js';
+import { openApiDocument } from './ops/openapi.js';
+import { recordingObserver } from './ops/request-context.js';
+import { opsRoutes } from './ops/routes.js';
+import { VERSION } from './ops/version.js';
 import { withUserSession } from './xmpp/login.js';
 import { XmppSession } from './xmpp/session.js';
+import type { TlsSettings } from './xmpp/tls.js';
 
 export interface Bridge {
   /** Where the API is served, e.g. http://127.0.0.1:8088/api */
   url: string;
   session: XmppSession;
-  /** Stops accepting, lets requests in flight finish within `graceMs`, closes the XMPP session. */
+  /** Where /metrics is served when it has a listener of its own. */
+  metricsUrl: string | undefined;
+  /** Every route the HTTP listener serves, as "METHOD /path". */
+  routes: string[];
+  /**
+   * Stops accepting, lets requests in flight finish within `graceMs` (default:
+   * shutdown.grace_period_ms), then ends user sessions and closes the XMPP session.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
 export async function startBridge(config: BridgeConfig, log: Logger): Promise<Bridge> {
   const { xmpp } = config;
+  log.info(
+    {
+      version: VERSION,
+      node: process.version,
+      xmpp: { service: xmpp.service, jid: `${xmpp.jid.local}@${xmpp.jid.domain}`, customCa: xmpp.tls.ca !== undefined },
+      hosts: config.hosts,
+      mounts: config.api.map((m) => `${config.basePath}/${m.path} (${m.module}${m.key === undefined ? '' : ', keyed'})`),
+      metrics: !config.metrics.enabled ? 'off' : config.metrics.listen ? 'own listener' : 'main listener',
+      cors: config.cors?.allowedOrigins ?? 'off',
+      gracePeriodMs: config.shutdown.gracePeriodMs,
+    },
+    'starting',
+  );
+  const tls: TlsSettings = {
+    ca: xmpp.tls.ca === undefined ? undefined : [xmpp.tls.ca],
+    serverName: xmpp.tls.serverName,
+    rejectUnauthorized: xmpp.tls.rejectUnauthorized,
+  };
+  // Metrics and the access log hear of every XMPP exchange; metrics exist once the session does.
+  let metrics: BridgeMetrics | undefined;
+  const observer = recordingObserver({ exchange: (...args) => metrics?.exchange(...args) });
+  // Ended at the end of the grace period, so no user session outlives shutdown.
+  const userSessions = new AbortController();
+  let userSessionsOpen = 0;
+  let draining = false;
+
   const session = new XmppSession(
     {
       service: xmpp.service,
@@ -33,20 +73,31 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
       timeoutMs: xmpp.requestTimeoutMs,
       requestTimeoutMs: xmpp.requestTimeoutMs,
       reconnect: xmpp.reconnect,
+      tls,
     },
     log.child({ component: 'xmpp' }),
+    observer,
   );
-  const loginAs: UserLogin = (account, password, work) =>
-    withUserSession(
-      {
-        service: xmpp.service,
-        username: account.username,
-        domain: account.host,
-        password,
-        timeoutMs: xmpp.requestTimeoutMs,
-      },
-      work,
-    );
+  if (config.metrics.enabled) metrics = new BridgeMetrics(session, () => userSessionsOpen);
+  const loginAs: UserLogin = async (account, password, work) => {
+    userSessionsOpen += 1;
+    try {
+      return await withUserSession(
+        {
+          service: xmpp.service,
+          username: account.username,
+          domain: account.host,
+          password,
+          timeoutMs: xmpp.requestTimeoutMs,
+          tls,
+        },
+        work,
+        { observer, signal: userSessions.signal },
+      );
+    } finally {
+      userSessionsOpen -= 1;
+    }
+  };
   const failed = config.limits.failedLogins;
   const accounts = new Accounts({
     session,
@@ -54,7 +105,8 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
     budget: failed && new FailedLoginBudget(failed.max, failed.windowSeconds),
   });
 
-  const app = createApp({
+  const metricsOnMain = metrics !== undefined && config.metrics.listen === undefined;
+  const { app, routes } = createApp({
     basePath: config.basePath,
     bodyLimitBytes: config.limits.bodyBytes,
     log,
@@ -62,23 +114,70 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
       path: mount.path,
       module: moduleFor(mount, { accounts, hosts: config.hosts }),
     })),
+    ops: opsRoutes({
+      basePath: config.basePath,
+      notReady: () => (draining ? 'the bridge is shutting down' : session.downReason),
+      metrics: metricsOnMain ? metrics : undefined,
+      openApi: openApiDocument({ basePath: config.basePath, mounts: config.api, metricsOnMain }),
+    }),
+    http: metrics,
+    cors: config.cors,
+    draining: () => draining,
   });
 
-  await session.start();
+  // HTTP first, so /health answers while the first XMPP attempt runs.
   const handle = app.callback();
   const server = createServer((req, res) => void handle(req, res));
-  server.listen(config.listen.port, config.listen.host);
-  await once(server, 'listening');
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
-  const url = `http://${host}:${port}${config.basePath}`;
-  log.info({ url, xmppUp: session.isUp }, 'listening');
+  const url = `${await listen(server, config.listen)}${config.basePath}`;
+  let metricsServer: Server | undefined;
+  let metricsUrl: string | undefined;
+  if (metrics && config.metrics.listen) {
+    metricsServer = metricsListener(metrics);
+    metricsUrl = `${await listen(metricsServer, config.metrics.listen)}/metrics`;
+    log.info({ url: metricsUrl }, 'metrics listening');
+  }
+  await session.start();
+  log.info({ url, xmppUp: session.isUp, routes }, 'listening');
 
   return {
     url,
     session,
-    close: (graceMs = 10_000) => shutdown(server, session, graceMs, log),
+    metricsUrl,
+    routes,
+    close: (graceMs = config.shutdown.gracePeriodMs) => {
+      draining = true;
+      return shutdown({ server, metricsServer, session, userSessions, openUserSessions: () => userSessionsOpen }, graceMs, log);
+    },
   };
+}
+
+/** Listens and answers the origin, e.g. http://127.0.0.1:8088. */
+async function listen(server: Server, { host, port }: { host: string; port: number }): Promise<string> {
+  server.listen(port, host);
+  await once(server, 'listening');
+  const { address, port: bound } = server.address() as AddressInfo;
+  return `http://${address.includes(':') ? `[${address}]` : address}:${bound}`;
+}
+
+/** A listener of its own that serves GET /metrics and nothing else. */
+function metricsListener(metrics: BridgeMetrics): Server {
+  return createServer((req, res) => {
+    if ((req.method === 'GET' || req.method === 'HEAD') && req.url?.split('?')[0] === '/metrics') {
+      metrics.text().then(
+        (body) => {
+          res.writeHead(200, { 'Content-Type': metrics.contentType });
+          res.end(req.method === 'HEAD' ? undefined : body);
+        },
+        () => {
+          res.writeHead(500, { 'Content-Type': 'text/plain' });
+          res.end('metrics unavailable\n');
+        },
+      );
+      return;
+    }
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('not found: metrics are at /metrics\n');
+  });
 }
 
 function moduleFor(mount: Mount, deps: { accounts: Accounts; hosts: string[] }): ApiModule {
@@ -96,16 +195,40 @@ function moduleFor(mount: Mount, deps: { accounts: Accounts; hosts: string[] }):
   };
 }
 
-async function shutdown(server: Server, session: XmppSession, graceMs: number, log: Logger): Promise<void> {
+interface Running {
+  server: Server;
+  metricsServer: Server | undefined;
+  session: XmppSession;
+  userSessions: AbortController;
+  openUserSessions(): number;
+}
+
+/**
+ * Stops accepting connections, lets requests in flight finish (answers now
+ * carry Connection: close), and once they have, or the grace period is over,
+ * ends user sessions and the XMPP session.
+ */
+async function shutdown(running: Running, graceMs: number, log: Logger): Promise<void> {
+  const { server, metricsServer, session, userSessions } = running;
   log.info({ graceMs }, 'shutting down');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
+  const metricsClosed = metricsServer && new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+  metricsServer?.closeAllConnections();
+  let backstop: NodeJS.Timeout | undefined;
   const timer = setTimeout(() => {
-    log.warn('grace period over; closing remaining connections');
-    server.closeAllConnections();
+    log.warn({ userSessions: running.openUserSessions() }, 'grace period over; ending requests still in flight');
+    // XMPP requests in flight fail at once, so their callers still get a 503...
+    userSessions.abort();
+    void session.stop();
+    // ...and connections that even then do not finish are cut.
+    backstop = setTimeout(() => server.closeAllConnections(), 1000);
   }, graceMs);
   await closed;
   clearTimeout(timer);
+  clearTimeout(backstop);
+  userSessions.abort();
   await session.stop();
+  await metricsClosed;
   log.info('stopped');
 }

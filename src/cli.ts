@@ -1,21 +1,28 @@
 #!/usr/bin/env node
-// ejabberd-restful --config FILE | --check-config FILE
+// ejabberd-restful --config FILE [--pretty] | --check-config FILE
 import { parseArgs } from 'node:util';
 import { startBridge } from './bridge.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { createLogger } from './log.js';
 
-const USAGE = `usage: ejabberd-restful --config FILE       run the bridge
-       ejabberd-restful --check-config FILE validate FILE and exit 0 (valid) or 1`;
+const USAGE = `usage: ejabberd-restful --config FILE [--pretty]  run the bridge
+       ejabberd-restful --check-config FILE         validate FILE and exit 0 (valid) or 1
+
+  --pretty   human-readable log lines instead of JSON (also EJABBERD_RESTFUL_LOG_PRETTY=1)
+
+SIGTERM or SIGINT: stop accepting, let requests in flight finish within
+shutdown.grace_period_ms, close the XMPP sessions, exit 0. A second signal
+exits at once.`;
 
 async function main(argv: string[]): Promise<number> {
-  let values: { config?: string; 'check-config'?: string; help?: boolean };
+  let values: { config?: string; 'check-config'?: string; help?: boolean; pretty?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         config: { type: 'string', short: 'c' },
         'check-config': { type: 'string' },
+        pretty: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -46,19 +53,33 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const log = createLogger(config.log.level);
-  const bridge = await startBridge(config, log);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
+  const log = createLogger(config.log.level, { pretty: values.pretty === true || config.log.pretty });
+  // Listen for signals before starting, so one that arrives during start-up
+  // still shuts down in order.
+  let signalled: (signal: string) => void = () => undefined;
+  const stopRequested = new Promise<string>((resolve) => (signalled = resolve));
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals === 1) {
       log.info({ signal }, 'signal received');
-      bridge.close().then(resolve, (error: unknown) => {
-        log.error({ err: error }, 'shutdown failed');
-        resolve();
-      });
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+      signalled(signal);
+      return;
+    }
+    log.warn({ signal }, 'second signal; exiting without waiting');
+    process.exit(1);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  const bridge = await startBridge(config, log);
+  await stopRequested;
+  try {
+    await bridge.close();
+  } catch (error) {
+    log.error({ err: error }, 'shutdown failed');
+    return 1;
+  }
   return 0;
 }
 
@@ -69,6 +90,6 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`ejabberd-restful: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

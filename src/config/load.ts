@@ -8,10 +8,14 @@ import * as t from 'io-ts';
 import { parseDocument } from 'yaml';
 import { nameprep } from '../xmpp/stringprep.js';
 import type { BridgeConfig, Mount } from './config.js';
-import { AdminMountFile, ConfigFile, MountHead, RegisterMountFile } from './schema.js';
+import { AdminMountFile, ConfigFile, LogLevelCodec, MountHead, RegisterMountFile } from './schema.js';
 
 /** Environment variable that overrides `xmpp.password` / `xmpp.password_file`. */
 export const PASSWORD_ENV = 'EJABBERD_RESTFUL_XMPP_PASSWORD';
+/** Environment variable that overrides `log.level`. */
+export const LOG_LEVEL_ENV = 'EJABBERD_RESTFUL_LOG_LEVEL';
+/** Environment variable that, set to 1 or true, turns on `log.pretty`. */
+export const LOG_PRETTY_ENV = 'EJABBERD_RESTFUL_LOG_PRETTY';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -71,6 +75,15 @@ export async function resolveConfig(
 
   const [local = '', domain = ''] = file.xmpp.jid.split('@');
   const password = await resolvePassword(file.xmpp, env, baseDir, problems);
+  const ca = await readCaFile(file.xmpp.tls?.ca_file, baseDir, problems);
+  const envLevel = env[LOG_LEVEL_ENV];
+  let level = file.log?.level ?? 'info';
+  if (envLevel !== undefined && envLevel !== '') {
+    const decodedLevel = LogLevelCodec.decode(envLevel);
+    if (decodedLevel._tag === 'Right') level = decodedLevel.right;
+    else problems.push(`${LOG_LEVEL_ENV}: expected ${describe('LogLevel')}`);
+  }
+  const envPretty = env[LOG_PRETTY_ENV];
   if (problems.length > 0) throw new ConfigError(problems);
 
   const failedLogins = file.limits?.failed_logins;
@@ -86,6 +99,11 @@ export async function resolveConfig(
         initialDelayMs: file.xmpp.reconnect?.initial_delay_ms ?? 500,
         maxDelayMs: file.xmpp.reconnect?.max_delay_ms ?? 30_000,
       },
+      tls: {
+        ca,
+        serverName: file.xmpp.tls?.server_name,
+        rejectUnauthorized: file.xmpp.tls?.reject_unauthorized ?? true,
+      },
     },
     hosts,
     api,
@@ -99,8 +117,40 @@ export async function resolveConfig(
             ? undefined
             : { max: failedLogins.max, windowSeconds: failedLogins.window_seconds },
     },
-    log: { level: file.log?.level ?? 'info' },
+    log: {
+      level,
+      pretty: envPretty !== undefined && envPretty !== '' ? /^(1|true|yes)$/i.test(envPretty) : (file.log?.pretty ?? false),
+    },
+    shutdown: { gracePeriodMs: file.shutdown?.grace_period_ms ?? 10_000 },
+    metrics: {
+      enabled: file.metrics?.enabled ?? true,
+      listen: file.metrics?.listen && {
+        host: file.metrics.listen.host ?? '127.0.0.1',
+        port: file.metrics.listen.port ?? 9464,
+      },
+    },
+    cors: file.cors && { allowedOrigins: file.cors.allowed_origins },
   };
+}
+
+/** The PEM text of `xmpp.tls.ca_file` (relative to the config file's folder). */
+async function readCaFile(
+  caFile: string | undefined,
+  baseDir: string,
+  problems: string[],
+): Promise<string | undefined> {
+  if (caFile === undefined) return undefined;
+  const path = isAbsolute(caFile) ? caFile : resolve(baseDir, caFile);
+  try {
+    const pem = await readFile(path, 'utf8');
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+      problems.push(`xmpp.tls.ca_file: ${path} holds no PEM certificate`);
+    }
+    return pem;
+  } catch (error) {
+    problems.push(`xmpp.tls.ca_file: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
 }
 
 function decodeMount(entry: unknown): t.Validation<Mount> {
@@ -158,6 +208,8 @@ const EXPECTED: Record<string, string> = {
   PositiveInt: 'a positive whole number',
   Segment: 'a path segment (letters, digits, . _ ~ -)',
   AbsolutePath: 'a path such as /api',
+  CorsOrigin: 'an origin such as https://app.example.org, or "*"',
+  boolean: 'true or false',
   XmppServiceUrl: 'a URL such as xmpp://127.0.0.1:5222 or xmpps://host:5223',
   BareJid: 'a bare JID such as admin@localhost',
   NonEmptyHostList: 'a non-empty list of host names',

@@ -7,6 +7,14 @@ const opt = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined]);
 
 const LOG_LEVEL_KEYS = { fatal: null, error: null, warn: null, info: null, debug: null, trace: null, silent: null };
 export type LogLevel = keyof typeof LOG_LEVEL_KEYS;
+export const LogLevelCodec = t.keyof(LOG_LEVEL_KEYS, 'LogLevel');
+
+/** An origin as a browser sends it (scheme://host[:port], no path), or "*" for any. */
+const CorsOrigin = t.refinement(
+  t.string,
+  (s) => s === '*' || /^https?:\/\/[^/\s]+$/.test(s),
+  'CorsOrigin',
+);
 
 export const RegisterMountFile = closed(
   {
@@ -51,6 +59,16 @@ export const ConfigFile = closed(
             'Reconnect',
           ),
         ),
+        tls: opt(
+          closed(
+            {
+              ca_file: opt(NonEmptyString),
+              server_name: opt(NonEmptyString),
+              reject_unauthorized: opt(t.boolean),
+            },
+            'Tls',
+          ),
+        ),
       },
       'Xmpp',
     ),
@@ -70,7 +88,18 @@ export const ConfigFile = closed(
         'Limits',
       ),
     ),
-    log: opt(closed({ level: opt(t.keyof(LOG_LEVEL_KEYS, 'LogLevel')) }, 'Log')),
+    log: opt(closed({ level: opt(LogLevelCodec), pretty: opt(t.boolean) }, 'Log')),
+    shutdown: opt(closed({ grace_period_ms: opt(PositiveInt) }, 'Shutdown')),
+    metrics: opt(
+      closed(
+        {
+          enabled: opt(t.boolean),
+          listen: opt(closed({ host: opt(NonEmptyString), port: opt(Port) }, 'MetricsListen')),
+        },
+        'Metrics',
+      ),
+    ),
+    cors: opt(closed({ allowed_origins: t.array(CorsOrigin) }, 'Cors')),
   },
   'Config',
 );

@@ -1,11 +1,15 @@
-// The HTTP edge: request ids, output format, errors in the contract's shape,
-// JSON bodies, and the API modules mounted under the base path.
+// The HTTP edge: request ids, the access log and HTTP metrics, CORS, output
+// format, errors in the contract's shape, JSON bodies, the API modules
+// mounted under the base path, and the operational routes (health,
+// readiness, metrics, the OpenAPI document) served without a key.
 import { randomUUID } from 'node:crypto';
+import cors from '@koa/cors';
 import Router, { type RouterMiddleware } from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import { Refusal } from '../accounts/refusal.js';
 import type { ApiModule, Route } from '../api/module.js';
+import { requestContext, type XmppCall } from '../ops/request-context.js';
 import { responseFor } from './contract.js';
 import { contentTypeOf, renderBody, renderError, type Format, type Json } from './render.js';
 import { jsonBody } from './request-body.js';
@@ -15,13 +19,39 @@ export interface MountedModule {
   module: ApiModule;
 }
 
+/** A GET route outside the API modules: no key, no body, a fixed path. */
+export interface OpsRoute {
+  /** The full path, e.g. /health or /api/openapi.json. */
+  path: string;
+  /** Successful answers are logged at debug: probes and scrapes would drown the access log. */
+  quiet: boolean;
+  /** The answer; throwing a Refusal answers in the contract's error shape. */
+  handle(): Promise<{ type: string; body: string }>;
+}
+
+/** Told about every HTTP request (metrics). */
+export interface HttpObserver {
+  started(): void;
+  ended(method: string, route: string, status: number, seconds: number): void;
+}
+
 export interface AppOptions {
   basePath: string;
   bodyLimitBytes: number;
   mounts: MountedModule[];
   log: Logger;
-  /** Extra routers served outside the base path (health, metrics, ...). */
-  extraRoutes?: Router[];
+  ops?: OpsRoute[];
+  http?: HttpObserver;
+  /** Origins allowed by CORS; undefined: no CORS headers at all. */
+  cors?: { allowedOrigins: string[] };
+  /** True once shutdown began: answers then carry `Connection: close`. */
+  draining?: () => boolean;
+}
+
+export interface BridgeApp {
+  app: Koa<AppState>;
+  /** Every route the app serves, as "METHOD /path" (HEAD, implied by GET, left out). */
+  routes: string[];
 }
 
 export interface AppState {
@@ -37,29 +67,42 @@ type AppContext = Koa.ParameterizedContext<AppState>;
 /** A caller's X-Request-Id is kept only if it is short and plain (it ends up in logs). */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function createApp(options: AppOptions): Koa<AppState> {
+const KNOWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+export function createApp(options: AppOptions): BridgeApp {
   const app = new Koa<AppState>();
   app.proxy = false;
   // Errors are answered and logged by the boundary below; keep Koa quiet.
   app.silent = true;
+  const quietPaths = new Set((options.ops ?? []).filter((r) => r.quiet).map((r) => r.path));
 
   app.use(async (ctx: AppContext, next) => {
     const given = ctx.get('X-Request-Id');
     ctx.state.requestId = SAFE_REQUEST_ID.test(given) ? given : randomUUID();
     ctx.set('X-Request-Id', ctx.state.requestId);
+    if (options.draining?.()) ctx.set('Connection', 'close');
     ctx.state.log = options.log.child({ requestId: ctx.state.requestId });
     ctx.state.format = 'json';
     const started = process.hrtime.bigint();
+    const xmpp: XmppCall[] = [];
+    options.http?.started();
     try {
-      await next();
+      await requestContext.run({ xmpp }, next);
     } finally {
-      ctx.state.log.info(
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // Only the route's pattern, never the URL: a GET's query carries the key.
+      const route = routeOf(ctx);
+      const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : 'other';
+      options.http?.ended(method, route ?? 'unmatched', ctx.status, seconds);
+      const level = route !== undefined && quietPaths.has(route) && ctx.status < 400 ? 'debug' : 'info';
+      ctx.state.log[level](
         {
-          method: ctx.method,
-          route: ctx._matchedRoute ?? null,
+          method,
+          route: route ?? null,
           status: ctx.status,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
+          ms: Math.round(seconds * 1e6) / 1e3,
           outcome: ctx.state.outcome,
+          ...(xmpp.length > 0 ? { xmpp } : {}),
         },
         'request',
       );
@@ -88,15 +131,26 @@ export function createApp(options: AppOptions): Koa<AppState> {
     }
   });
 
-  const router = new Router<AppState>();
+  if (options.cors) app.use(corsFor(options.cors.allowedOrigins));
+
+  const ops = new Router<AppState>();
+  for (const route of options.ops ?? []) {
+    ops.get(route.path, async (ctx) => {
+      const { type, body } = await route.handle();
+      ctx.status = 200;
+      ctx.type = type;
+      ctx.body = body;
+    });
+  }
+  const api = new Router<AppState>();
   for (const { path, module } of options.mounts) {
     for (const route of module.routes) {
       const url = `${options.basePath}/${path}${route.path === '' ? '' : `/${route.path}`}`;
-      router.register(url, [route.method], [jsonBody(options.bodyLimitBytes), handlerFor(route)]);
+      api.register(url, [route.method], [jsonBody(options.bodyLimitBytes), handlerFor(route)]);
     }
   }
-  for (const extra of options.extraRoutes ?? []) app.use(extra.routes());
-  app.use(router.routes());
+  app.use(ops.routes());
+  app.use(api.routes());
   app.use(async (ctx: AppContext, next) => {
     await next();
     // A known path with another method.
@@ -104,7 +158,33 @@ export function createApp(options: AppOptions): Koa<AppState> {
       throw new Refusal('method_not_allowed', `${ctx.method} is not supported here`);
     }
   });
-  return app;
+
+  const routes = [...ops.stack, ...api.stack].flatMap((layer) =>
+    layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path as string}`),
+  );
+  return { app, routes };
+}
+
+/** The matched route's pattern, or the pattern whose path matched under another method. */
+function routeOf(ctx: AppContext): string | undefined {
+  if (typeof ctx._matchedRoute === 'string') return ctx._matchedRoute;
+  const matched = ctx.matched as { path: unknown; methods: string[] }[] | undefined;
+  const layer = matched?.find((l) => l.methods.length > 0 && typeof l.path === 'string');
+  return layer?.path as string | undefined;
+}
+
+function corsFor(allowedOrigins: string[]) {
+  const any = allowedOrigins.includes('*');
+  const allowed = new Set(allowedOrigins);
+  return cors({
+    // '' leaves the response without CORS headers: the browser refuses it.
+    origin: (ctx) => (any ? '*' : allowed.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
+    allowMethods: ['GET', 'HEAD', 'POST'],
+    allowHeaders: ['Content-Type', 'Accept', 'Authorization', 'X-Request-Id'],
+    exposeHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
+    maxAge: 600,
+    credentials: false,
+  });
 }
 
 function handlerFor(route: Route): RouterMiddleware<AppState> {

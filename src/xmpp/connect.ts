@@ -7,11 +7,10 @@ import { Client, jid as makeJid } from '@xmpp/client-core';
 import iqCallerPlugin, { type IQCaller } from '@xmpp/iq/caller.js';
 import middlewarePlugin from '@xmpp/middleware';
 import resourceBinding from '@xmpp/resource-binding';
-import starttls from '@xmpp/starttls';
 import streamFeaturesPlugin from '@xmpp/stream-features';
 import tcp from '@xmpp/tcp';
-import tls from '@xmpp/tls';
 import { saslNegotiation } from './sasl/negotiate.js';
+import { directTls, startTls, type TlsSettings } from './tls.js';
 
 export interface Credentials {
   /** Local part only; the domain comes from the JID's host. */
@@ -26,6 +25,8 @@ export interface ConnectionOptions extends Credentials {
   /** Bound on each step of stream setup (connect, open, close). */
   timeoutMs: number;
   resource?: string;
+  /** TLS settings for xmpps:// and STARTTLS (./tls.ts); default: Node's CAs, the XMPP domain's name. */
+  tls?: TlsSettings;
 }
 
 export interface XmppConnection {
@@ -42,11 +43,11 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
   entity.jid = makeJid(options.username, options.domain);
 
   tcp({ entity });
-  tls({ entity });
+  directTls(entity, options.tls ?? {}, options.domain);
   const middleware = middlewarePlugin({ entity });
   const streamFeatures = streamFeaturesPlugin({ middleware });
   const iqCaller = iqCallerPlugin({ middleware, entity });
-  starttls({ streamFeatures });
+  startTls(streamFeatures, options.tls ?? {}, options.domain);
   saslNegotiation({ streamFeatures }, () => ({
     username: options.username,
     password: options.password,

@@ -6,6 +6,7 @@ import type { Element } from '@xmpp/xml';
 import { createConnection, type ConnectionOptions } from './connect.js';
 import { IqChannel } from './iq-channel.js';
 import { LoginRefused, RequestTimeout, SessionUnavailable } from './errors.js';
+import { observed, operationOf, type XmppObserver } from './observe.js';
 import { SaslFailure } from './sasl/negotiate.js';
 
 export interface UserSession {
@@ -17,6 +18,13 @@ export function loginFailureCondition(error: unknown): string | undefined {
   return error instanceof SaslFailure ? error.condition : undefined;
 }
 
+export interface UserSessionExtras {
+  /** Told about the login ('user login') and each IQ. */
+  observer?: XmppObserver;
+  /** Aborting ends the session at once: its requests fail as unavailable (shutdown). */
+  signal?: AbortSignal;
+}
+
 /**
  * Logs in as `options.username`, runs `work`, then closes the stream without
  * waiting for the server's closing tag (that costs ~100 ms, see XMPP-FACTS).
@@ -25,7 +33,9 @@ export function loginFailureCondition(error: unknown): string | undefined {
 export async function withUserSession<T>(
   options: Omit<ConnectionOptions, 'resource'>,
   work: (session: UserSession) => Promise<T>,
+  { observer, signal }: UserSessionExtras = {},
 ): Promise<T> {
+  if (signal?.aborted) throw new SessionUnavailable('the bridge is shutting down');
   const connection = createConnection({
     ...options,
     resource: `ejabberd-restful-${randomBytes(4).toString('hex')}`,
@@ -34,10 +44,22 @@ export async function withUserSession<T>(
   entity.on('error', () => undefined); // failures surface through start() / requests
   const channel = new IqChannel(connection);
   entity.on('disconnect', () => channel.close('the user session was closed by the server'));
+  let abort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    abort = () => {
+      channel.close('the bridge is shutting down');
+      reject(new SessionUnavailable('the bridge is shutting down'));
+    };
+  });
+  aborted.catch(() => undefined);
+  signal?.addEventListener('abort', abort as () => void, { once: true });
   try {
-    await login(entity.start(), options.timeoutMs);
-    return await work({ request: (iq) => channel.request(iq, options.timeoutMs) });
+    await observed(observer, 'user login', () => login(Promise.race([entity.start(), aborted]), options.timeoutMs));
+    return await work({
+      request: (iq) => observed(observer, operationOf(iq), () => channel.request(iq, options.timeoutMs)),
+    });
   } finally {
+    signal?.removeEventListener('abort', abort as () => void);
     channel.close('the user session has ended');
     entity.stop().catch(() => undefined);
   }
@@ -54,7 +76,7 @@ async function login(started: Promise<unknown>, ms: number): Promise<void> {
   } catch (error) {
     const refused = loginFailureCondition(error);
     if (refused !== undefined) throw new LoginRefused(refused);
-    if (error instanceof RequestTimeout) throw error;
+    if (error instanceof RequestTimeout || error instanceof SessionUnavailable) throw error;
     throw new SessionUnavailable(`cannot log in to the XMPP server: ${(error as Error).message}`);
   } finally {
     clearTimeout(timer);

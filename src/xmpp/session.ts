@@ -9,6 +9,7 @@ import { createConnection, type ConnectionOptions, type XmppConnection } from '.
 import { IqChannel } from './iq-channel.js';
 import { loginFailureCondition } from './login.js';
 import { SessionUnavailable } from './errors.js';
+import { observed, operationOf, type XmppObserver } from './observe.js';
 
 export interface SessionOptions extends Omit<ConnectionOptions, 'resource'> {
   requestTimeoutMs: number;
@@ -23,6 +24,7 @@ export interface SessionEvents {
 export class XmppSession extends EventEmitter<SessionEvents> {
   readonly #options: SessionOptions;
   readonly #log: Logger;
+  readonly #observer: XmppObserver | undefined;
   #connection: XmppConnection | undefined;
   #channel: IqChannel | undefined;
   #stopped = true;
@@ -31,10 +33,11 @@ export class XmppSession extends EventEmitter<SessionEvents> {
   #retryTimer: NodeJS.Timeout | undefined;
   #reconnects = 0;
 
-  constructor(options: SessionOptions, log: Logger) {
+  constructor(options: SessionOptions, log: Logger, observer?: XmppObserver) {
     super();
     this.#options = options;
     this.#log = log;
+    this.#observer = observer;
   }
 
   get isUp(): boolean {
@@ -69,15 +72,16 @@ export class XmppSession extends EventEmitter<SessionEvents> {
   }
 
   request(iq: Element, timeoutMs = this.#options.requestTimeoutMs): Promise<Element> {
-    if (!this.#channel) {
-      return Promise.reject(
-        new SessionUnavailable(`no XMPP session to the server (${this.#downReason})`),
-      );
-    }
     // Names the payload only (e.g. "query jabber:iq:register"): never its content.
-    const payload = iq.children.find((c): c is Element => typeof c !== 'string');
-    this.#log.debug({ payload: payload && `${payload.name} ${String(payload.attrs.xmlns)}` }, 'xmpp request');
-    return this.#channel.request(iq, timeoutMs);
+    const operation = operationOf(iq);
+    return observed(this.#observer, operation, () => {
+      const channel = this.#channel;
+      if (!channel) {
+        return Promise.reject(new SessionUnavailable(`no XMPP session to the server (${this.#downReason})`));
+      }
+      this.#log.debug({ payload: operation }, 'xmpp request');
+      return channel.request(iq, timeoutMs);
+    });
   }
 
   async #connect(): Promise<void> {

@@ -27,6 +27,45 @@ export interface BridgeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * Everything every bridge process of this test run wrote, and every password
+ * and key the run used (in configs, bodies, queries and Basic credentials):
+ * test/integration/secrets.test.ts checks after the whole run that no secret
+ * appears in any output.
+ */
+export const suiteCapture = { outputs: [] as string[][], secrets: new Set<string>() };
+
+const SECRET_FIELDS = ['key', 'password', 'old_password', 'new_password'];
+
+function captureSecrets(fields: unknown): void {
+  if (typeof fields !== 'object' || fields === null) return;
+  for (const name of SECRET_FIELDS) {
+    const value = (fields as Record<string, unknown>)[name];
+    if (typeof value === 'string' && value !== '') suiteCapture.secrets.add(value);
+  }
+}
+
+function captureRequestSecrets(target: string, body: unknown, headers: Record<string, string>): void {
+  if (typeof body === 'string') {
+    try {
+      captureSecrets(JSON.parse(body));
+    } catch {
+      // not JSON: nothing to pick out
+    }
+  } else {
+    captureSecrets(body);
+  }
+  captureSecrets(Object.fromEntries(new URL(target, 'http://x').searchParams));
+  const auth = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  const basic = auth && /^Basic\s+(\S+)$/i.exec(auth)?.[1];
+  if (basic) {
+    const decoded = Buffer.from(basic, 'base64').toString('utf8');
+    suiteCapture.secrets.add(basic);
+    const password = decoded.slice(decoded.indexOf(':') + 1);
+    if (password !== '') suiteCapture.secrets.add(password);
+  }
+}
+
 export interface Reply {
   status: number;
   headers: Headers;
@@ -44,10 +83,16 @@ export async function startBridgeProcess(
   await writeFile(file, YAML.stringify({ listen: { host: '127.0.0.1', port: 0 }, ...config }));
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), '--config', file], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    // JSON lines at the configured level, whatever the developer's shell says.
+    env: { ...process.env, EJABBERD_RESTFUL_LOG_PRETTY: '', EJABBERD_RESTFUL_LOG_LEVEL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
+  suiteCapture.outputs.push(output);
+  const xmppConfig = config.xmpp as { password?: unknown } | undefined;
+  if (typeof xmppConfig?.password === 'string') suiteCapture.secrets.add(xmppConfig.password);
+  if (env.EJABBERD_RESTFUL_XMPP_PASSWORD) suiteCapture.secrets.add(env.EJABBERD_RESTFUL_XMPP_PASSWORD);
+  for (const mount of Array.isArray(config.api) ? (config.api as unknown[]) : []) captureSecrets(mount);
   const waiters: { msg: string; filter?: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
   const seen: Record<string, unknown>[] = [];
   const onLine = (line: string) => {
@@ -87,6 +132,7 @@ export async function startBridgeProcess(
   const origin = new URL(url).origin;
 
   const request = async (method: string, target: string, body: unknown, headers: Record<string, string>) => {
+    captureRequestSecrets(target, body, headers);
     const response = await fetch(target.startsWith('http') ? target : `${origin}${target}`, {
       method,
       headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },

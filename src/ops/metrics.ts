@@ -1,0 +1,128 @@
+// Prometheus metrics (prom-client), in a registry of the bridge's own. Every
+// label value is chosen by the bridge: a route pattern, an HTTP method from
+// a fixed set, a status code, an XMPP operation name (element, namespace or
+// ad-hoc node) and a bounded outcome. No label ever carries a user name,
+// password, key, path or query string from a request.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { HttpObserver } from '../http/app.js';
+import type { XmppObserver } from '../xmpp/observe.js';
+import { VERSION } from './version.js';
+
+/** What the metrics read from the bridge's own XMPP session at scrape time. */
+export interface SessionGauges {
+  readonly isUp: boolean;
+  readonly reconnects: number;
+  readonly inFlight: number;
+}
+
+const PREFIX = 'ejabberd_restful_';
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export class BridgeMetrics implements HttpObserver, XmppObserver {
+  readonly registry = new Registry();
+  readonly #httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly #httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly #httpInFlight: Gauge;
+  readonly #xmppRequests: Counter<'operation' | 'outcome'>;
+  readonly #xmppDuration: Histogram<'operation' | 'outcome'>;
+
+  constructor(session: SessionGauges, userSessionsOpen: () => number) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: `${PREFIX}info`,
+      help: 'Always 1; the version label tells which release runs',
+      labelNames: ['version'],
+      registers,
+    }).set({ version: VERSION }, 1);
+
+    this.#httpRequests = new Counter({
+      name: `${PREFIX}http_requests_total`,
+      help: 'HTTP requests answered, by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.#httpDuration = new Histogram({
+      name: `${PREFIX}http_request_duration_seconds`,
+      help: 'Time to answer an HTTP request, by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: SECONDS,
+      registers,
+    });
+    this.#httpInFlight = new Gauge({
+      name: `${PREFIX}http_requests_in_flight`,
+      help: 'HTTP requests being answered right now',
+      registers,
+    });
+    this.#xmppRequests = new Counter({
+      name: `${PREFIX}xmpp_requests_total`,
+      help: 'XMPP exchanges (IQ round trips and user logins), by operation and outcome',
+      labelNames: ['operation', 'outcome'],
+      registers,
+    });
+    this.#xmppDuration = new Histogram({
+      name: `${PREFIX}xmpp_request_duration_seconds`,
+      help: 'Latency of XMPP exchanges, by operation and outcome',
+      labelNames: ['operation', 'outcome'],
+      buckets: SECONDS,
+      registers,
+    });
+    new Gauge({
+      name: `${PREFIX}xmpp_session_up`,
+      help: "1 while the bridge's own XMPP session is connected and logged in, else 0",
+      registers,
+      collect() {
+        this.set(session.isUp ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: `${PREFIX}xmpp_reconnects_total`,
+      help: "Reconnection attempts of the bridge's own XMPP session",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(session.reconnects);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}xmpp_requests_in_flight`,
+      help: "IQ requests awaiting an answer on the bridge's own XMPP session",
+      registers,
+      collect() {
+        this.set(session.inFlight);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}xmpp_user_sessions_open`,
+      help: 'Short-lived sessions logged in as a user (password checks and changes) open right now',
+      registers,
+      collect() {
+        this.set(userSessionsOpen());
+      },
+    });
+  }
+
+  started(): void {
+    this.#httpInFlight.inc();
+  }
+
+  ended(method: string, route: string, status: number, seconds: number): void {
+    this.#httpInFlight.dec();
+    const labels = { method, route, status: String(status) };
+    this.#httpRequests.inc(labels);
+    this.#httpDuration.observe(labels, seconds);
+  }
+
+  exchange(operation: string, outcome: string, seconds: number): void {
+    this.#xmppRequests.inc({ operation, outcome });
+    this.#xmppDuration.observe({ operation, outcome }, seconds);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
