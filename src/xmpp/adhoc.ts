@@ -2,6 +2,7 @@
 // in one round trip (the filled form travels inside action='execute'), which
 // ejabberd accepts and which is ~1.3x the rate of the two-step exchange.
 import { xml } from '@xmpp/client-core';
+import { StanzaFailure } from './errors.js';
 import type { IqRequester } from './in-band-registration.js';
 
 const NS_COMMANDS = 'http://jabber.org/protocol/commands';
@@ -10,47 +11,70 @@ const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
 
 export type FieldValues = Record<string, string | readonly string[]>;
 
+/** One field of an answer form, in document order. */
+export interface FormField {
+  name: string;
+  /** XEP-0004 field type (e.g. 'text-single', 'jid-multi'); undefined when the server gave none. */
+  type: string | undefined;
+  values: string[];
+}
+
 export interface CommandResult {
   status: string;
   /** Every field of the answer form, by var, with all its values. */
   fields: Map<string, string[]>;
+  /** The same fields with their types, in the order the server sent them. */
+  form: FormField[];
   notes: { type: string; text: string }[];
 }
 
+/**
+ * Executes `node` at `to`. With `values`, the filled form travels in the
+ * execute request; without, nothing is submitted: nodes that answer at once
+ * (ejabberd's user lists and counters) refuse a submitted form with
+ * <service-unavailable/>, and other nodes answer with the form to fill.
+ */
 export async function executeCommand(
   session: IqRequester,
   to: string,
   node: string,
-  values: FieldValues,
+  values: FieldValues | undefined,
 ): Promise<CommandResult> {
-  const form = xml(
-    'x',
-    { xmlns: NS_DATA, type: 'submit' },
-    ...Object.entries(values).map(([name, value]) =>
-      xml(
-        'field',
-        { var: name },
-        ...(typeof value === 'string' ? [value] : value).map((v) => xml('value', {}, v)),
+  const form =
+    values &&
+    xml(
+      'x',
+      { xmlns: NS_DATA, type: 'submit' },
+      ...Object.entries(values).map(([name, value]) =>
+        xml(
+          'field',
+          { var: name },
+          ...(typeof value === 'string' ? [value] : value).map((v) => xml('value', {}, v)),
+        ),
       ),
-    ),
-  );
+    );
   const reply = await session.request(
     xml(
       'iq',
       // The answer's free text (e.g. "Never") follows xml:lang: pin it.
       { type: 'set', to, 'xml:lang': 'en' },
-      xml('command', { xmlns: NS_COMMANDS, node, action: 'execute' }, form),
+      xml('command', { xmlns: NS_COMMANDS, node, action: 'execute' }, ...(form ? [form] : [])),
     ),
   );
   const command = reply.getChild('command', NS_COMMANDS);
   const fields = new Map<string, string[]>();
+  const formFields: FormField[] = [];
   for (const field of command?.getChild('x', NS_DATA)?.getChildren('field') ?? []) {
     const name = field.attrs.var as string | undefined;
-    if (name !== undefined) fields.set(name, field.getChildren('value').map((v) => v.text()));
+    if (name === undefined) continue;
+    const values = field.getChildren('value').map((v) => v.text());
+    fields.set(name, values);
+    formFields.push({ name, type: field.attrs.type as string | undefined, values });
   }
   return {
     status: (command?.attrs.status as string | undefined) ?? 'unknown',
     fields,
+    form: formFields,
     notes: (command?.getChildren('note') ?? []).map((note) => ({
       type: (note.attrs.type as string | undefined) ?? 'info',
       text: note.text(),
@@ -66,4 +90,26 @@ export async function listCommands(session: IqRequester, to: string): Promise<st
   return (reply.getChild('query', NS_DISCO_ITEMS)?.getChildren('item') ?? [])
     .map((item) => item.attrs.node as string | undefined)
     .filter((node): node is string => node !== undefined);
+}
+
+/**
+ * The command nodes each host offers this session. A host that answers the
+ * listing with an error (no mod_adhoc, say) offers nothing; losing the
+ * session or a timeout still rejects.
+ */
+export async function listCommandsByHost(
+  session: IqRequester,
+  hosts: readonly string[],
+): Promise<Map<string, Set<string>>> {
+  const listed = await Promise.all(
+    hosts.map(async (host) => {
+      try {
+        return [host, new Set(await listCommands(session, host))] as const;
+      } catch (error) {
+        if (error instanceof StanzaFailure) return [host, new Set<string>()] as const;
+        throw error;
+      }
+    }),
+  );
+  return new Map(listed);
 }
