@@ -1,0 +1,77 @@
+// Deciding whether a caller's credentials belong to an administrator, by
+// asking the XMPP server itself: the bridge logs in as that account and lists
+// the ad-hoc command nodes each host offers it. ejabberd lists the XEP-0133
+// admin nodes only to accounts its `configure` (mod_configure) or `announce`
+// (mod_announce) access rules allow, and refuses them to everyone else, so
+// that list is what this account may do as an admin, host by host.
+import { listCommandsByHost } from '../xmpp/adhoc.js';
+import { ADMIN_NS } from '../xmpp/admin-commands.js';
+import { LoginRefused } from '../xmpp/errors.js';
+import { prepare as saslPrepare } from '../xmpp/sasl/scram.js';
+import { jidOf, type Account, type UserLogin } from './accounts.js';
+import { explainFailure } from './command-outcome.js';
+import type { FailedLoginBudget } from './failed-login-budget.js';
+import { Refusal } from './refusal.js';
+import type { OfferedNodes } from './server-capabilities.js';
+
+/** A verified administrator and the command nodes the server offers it. */
+export interface AdminGrant {
+  jid: string;
+  offered: OfferedNodes;
+}
+
+export interface AdminLoginDeps {
+  loginAs: UserLogin;
+  /** Caps failed logins so callers' wrong passwords cannot get the bridge banned (mod_fail2ban). */
+  budget: FailedLoginBudget | undefined;
+  hosts: readonly string[];
+}
+
+const WRONG = 'the XMPP server refused this user name and password';
+
+export class AdminLogin {
+  readonly #deps: AdminLoginDeps;
+
+  constructor(deps: AdminLoginDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Logs in as `account` (unauthenticated when refused), lists the commands
+   * offered to it on every host, and refuses with not_allowed an account that
+   * is offered no admin command anywhere.
+   */
+  async verify(account: Account, password: string): Promise<AdminGrant> {
+    try {
+      // A password SASLprep refuses cannot be anyone's; refusing here costs no failed login.
+      saslPrepare(password, 'password');
+    } catch {
+      throw new Refusal('unauthenticated', WRONG);
+    }
+    const { loginAs, budget, hosts } = this.#deps;
+    const login = () =>
+      loginAs(account, password, (session) => listCommandsByHost(session, hosts));
+    let offered: OfferedNodes;
+    try {
+      offered = await (budget ? budget.spend(login) : login());
+    } catch (error) {
+      if (error instanceof LoginRefused) throw new Refusal('unauthenticated', WRONG);
+      throw explainFailure(error);
+    }
+    const jid = jidOf(account);
+    const isAdmin = [...offered.values()].some((nodes) => [...nodes].some((node) => node.startsWith(`${ADMIN_NS}#`)));
+    if (!isAdmin) throw new Refusal('not_allowed', `${jid} is not an administrator of this XMPP server`);
+    return { jid, offered };
+  }
+}
+
+/** Refuses with not_allowed unless the server offers the admin every node on every host. */
+export function requireOffered(grant: AdminGrant, nodes: readonly string[], hosts: readonly string[]): void {
+  for (const host of hosts) {
+    for (const node of nodes) {
+      if (!grant.offered.get(host)?.has(node)) {
+        throw new Refusal('not_allowed', `the XMPP server does not let ${grant.jid} run ${node} on ${host}`);
+      }
+    }
+  }
+}
