@@ -7,7 +7,10 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Accounts, type UserLogin } from './accounts/accounts.js';
 import { FailedLoginBudget } from './accounts/failed-login-budget.js';
-import { Refusal } from './accounts/refusal.js';
+import { AdminLogin } from './accounts/admin-login.js';
+import { ServerCapabilities } from './accounts/server-capabilities.js';
+import { ServerCommands } from './accounts/server-commands.js';
+import { adminModule, type AdminDeps } from './api/admin/module.js';
 import type { ApiModule } from './api/module.js';
 import { registerModule } from './api/register/module.js';
 import type { BridgeConfig, Mount } from './config/config.js';
@@ -99,11 +102,25 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
     }
   };
   const failed = config.limits.failedLogins;
-  const accounts = new Accounts({
-    session,
-    loginAs,
-    budget: failed && new FailedLoginBudget(failed.max, failed.windowSeconds),
-  });
+  // One budget for every password check made on a caller's behalf (register module and admin Basic auth).
+  const budget = failed && new FailedLoginBudget(failed.max, failed.windowSeconds);
+  const accounts = new Accounts({ session, loginAs, budget });
+  // Which ad-hoc commands the server offers the bridge, listed again on every (re)connect.
+  const capabilities = new ServerCapabilities(session, config.hosts);
+  session.on('up', () => void capabilities.refresh());
+  const admin: AdminDeps = {
+    server: new ServerCommands({
+      session,
+      accounts,
+      capabilities,
+      hosts: config.hosts,
+      bridgeAccount: { username: xmpp.jid.local, host: xmpp.jid.domain },
+    }),
+    adminLogin: new AdminLogin({ loginAs, budget, hosts: config.hosts }),
+    capabilities,
+    hosts: config.hosts,
+    log,
+  };
 
   const metricsOnMain = metrics !== undefined && config.metrics.listen === undefined;
   const { app, routes } = createApp({
@@ -112,7 +129,7 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
     log,
     mounts: config.api.map((mount) => ({
       path: mount.path,
-      module: moduleFor(mount, { accounts, hosts: config.hosts }),
+      module: moduleFor(mount, { accounts, hosts: config.hosts, admin }),
     })),
     ops: opsRoutes({
       basePath: config.basePath,
@@ -180,19 +197,8 @@ function metricsListener(metrics: BridgeMetrics): Server {
   });
 }
 
-function moduleFor(mount: Mount, deps: { accounts: Accounts; hosts: string[] }): ApiModule {
-  if (mount.module === 'register') return registerModule(mount, deps);
-  // The admin module arrives with its own issue; until then it says so.
-  return {
-    routes: [
-      {
-        method: 'POST',
-        path: '',
-        summary: 'Run a server command (not yet available)',
-        handle: () => Promise.reject(new Refusal('not_supported', 'the admin module is not implemented yet')),
-      },
-    ],
-  };
+function moduleFor(mount: Mount, deps: { accounts: Accounts; hosts: string[]; admin: AdminDeps }): ApiModule {
+  return mount.module === 'register' ? registerModule(mount, deps) : adminModule(mount, deps.admin);
 }
 
 interface Running {
