@@ -201,6 +201,9 @@ function moduleFor(mount: Mount, deps: { accounts: Accounts; hosts: string[]; ad
   return mount.module === 'register' ? registerModule(mount, deps) : adminModule(mount, deps.admin);
 }
 
+/** How long shutdown waits for the XMPP server to close the stream. */
+const STREAM_CLOSE_WAIT_MS = 2000;
+
 interface Running {
   server: Server;
   metricsServer: Server | undefined;
@@ -234,7 +237,11 @@ async function shutdown(running: Running, graceMs: number, log: Logger): Promise
   clearTimeout(timer);
   clearTimeout(backstop);
   userSessions.abort();
-  await session.stop();
+  // Closing the stream waits for the server's closing tag; a server that has
+  // stopped answering must not hold the shutdown up.
+  let cap: NodeJS.Timeout | undefined;
+  await Promise.race([session.stop(), new Promise<void>((resolve) => (cap = setTimeout(resolve, STREAM_CLOSE_WAIT_MS)))]);
+  clearTimeout(cap);
   await metricsClosed;
   log.info('stopped');
 }

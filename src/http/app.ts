@@ -80,7 +80,6 @@ export function createApp(options: AppOptions): BridgeApp {
     const given = ctx.get('X-Request-Id');
     ctx.state.requestId = SAFE_REQUEST_ID.test(given) ? given : randomUUID();
     ctx.set('X-Request-Id', ctx.state.requestId);
-    if (options.draining?.()) ctx.set('Connection', 'close');
     ctx.state.log = options.log.child({ requestId: ctx.state.requestId });
     ctx.state.format = 'json';
     const started = process.hrtime.bigint();
@@ -89,6 +88,8 @@ export function createApp(options: AppOptions): BridgeApp {
     try {
       await requestContext.run({ xmpp }, next);
     } finally {
+      // Once shutdown began, the connection ends with this answer.
+      if (options.draining?.()) ctx.set('Connection', 'close');
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // Only the route's pattern, never the URL: a GET's query carries the key.
       const route = routeOf(ctx);

@@ -25,6 +25,8 @@ export interface BridgeProcess {
   /** Resolves once a log line with this `msg` (and, if given, matching `filter`) has been written. */
   waitForLog(msg: string, filter?: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the exit code once the process has exited by itself (or been stopped). */
+  exited: Promise<number | null>;
 }
 
 /**
@@ -156,6 +158,7 @@ export async function startBridgeProcess(
     post: (target, body, headers = {}) => request('POST', target, body, headers),
     get: (target, headers = {}) => request('GET', target, undefined, headers),
     waitForLog,
+    exited: exited.then(([code]) => code as number | null),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const [code] = (await exited) as [number | null];
