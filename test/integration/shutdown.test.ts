@@ -120,8 +120,10 @@ describe('graceful shutdown', function () {
     const { port } = silent.address() as net.AddressInfo;
     const controller = new AbortController();
     try {
+      // Without the abort this login would end in a RequestTimeout after timeoutMs (xmpp.js
+      // keeps its own timers that long, so it is kept short to let mocha exit).
       const session = withUserSession(
-        { service: `xmpp://127.0.0.1:${port}`, username: 'user', domain: HOST, password: 'pw', timeoutMs: 600_000 },
+        { service: `xmpp://127.0.0.1:${port}`, username: 'user', domain: HOST, password: 'pw', timeoutMs: 3000 },
         () => Promise.resolve('never reached'),
         { signal: controller.signal },
       );
