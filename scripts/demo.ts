@@ -31,13 +31,15 @@ try {
     },
     { env: {}, baseDir: process.cwd() },
   );
-  bridge = await startBridge(config, createLogger(config.log.level));
+  // The demo is for people: readable log lines.
+  bridge = await startBridge(config, createLogger(config.log.level, { pretty: true }));
 } catch (error) {
   await cleanUp();
   throw error;
 }
 
 const { url } = bridge;
+const origin = new URL(url).origin;
 const json = "-H 'Content-Type: application/json'";
 process.stdout.write(`
 ejabberd-restful is up at ${url}
@@ -50,6 +52,15 @@ Try:
   curl -s ${json} -d '{"key":"${key}","username":"alice","host":"${server.host}","old_password":"s3cret","new_password":"n3w"}' ${url}/register/change_password
   curl -s ${json} -d '{"key":"${key}","username":"alice","host":"${server.host}","password":"n3w"}' ${url}/register/unregister
   curl -s ${json} -d '{"key":"${key}","command":"registered_users","args":["${server.host}"]}' ${url}/admin
+
+Operations (no key needed):
+${[
+  [`${origin}/ready`, '200 while the XMPP session is up'],
+  [`${origin}/metrics`, 'Prometheus metrics'],
+  [`${url}/openapi.json`, 'the OpenAPI 3.1 document of this API'],
+]
+  .map(([target = '', what = '']) => `  curl -s ${target.padEnd(url.length + 14)} # ${what}`)
+  .join('\n')}
 
 Ctrl-C stops the bridge and ejabberd and removes their files.
 `);

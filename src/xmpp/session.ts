@@ -134,7 +134,8 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     this.#channel = undefined;
     this.#connection = undefined;
     if (wasUp) {
-      this.#log.warn({ reason }, 'xmpp session down');
+      // Expected when the bridge itself stops; a warning otherwise.
+      this.#log[this.#stopped ? 'info' : 'warn']({ reason }, 'xmpp session down');
       this.emit('down', reason);
     }
   }
