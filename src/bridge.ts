@@ -219,8 +219,9 @@ interface Running {
  */
 async function shutdown(running: Running, graceMs: number, log: Logger): Promise<void> {
   const { server, metricsServer, session, userSessions } = running;
-  log.info({ graceMs }, 'shutting down');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Logged once the listener is closed: whoever reads it may rely on that.
+  log.info({ graceMs }, 'shutting down');
   server.closeIdleConnections();
   const metricsClosed = metricsServer && new Promise<void>((resolve) => metricsServer.close(() => resolve()));
   metricsServer?.closeAllConnections();
