@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import { createConnection, type ConnectionOptions } from './connect.js';
+import { withDeadline } from './deadline.js';
 import { IqChannel } from './iq-channel.js';
 import { LoginRefused, RequestTimeout, SessionUnavailable } from './errors.js';
 import { observed, operationOf, type XmppObserver } from './observe.js';
@@ -67,18 +68,12 @@ export async function withUserSession<T>(
 
 /** Waits for the login to finish within `ms`, translating its failures. */
 async function login(started: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RequestTimeout(ms)), ms);
-  });
   try {
-    await Promise.race([started, deadline]);
+    await withDeadline(started, ms);
   } catch (error) {
     const refused = loginFailureCondition(error);
     if (refused !== undefined) throw new LoginRefused(refused);
     if (error instanceof RequestTimeout || error instanceof SessionUnavailable) throw error;
     throw new SessionUnavailable(`cannot log in to the XMPP server: ${(error as Error).message}`);
-  } finally {
-    clearTimeout(timer);
   }
 }

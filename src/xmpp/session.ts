@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import type { Logger } from 'pino';
 import { createConnection, type ConnectionOptions, type XmppConnection } from './connect.js';
+import { withDeadline } from './deadline.js';
 import { IqChannel } from './iq-channel.js';
 import { loginFailureCondition } from './login.js';
 import { SessionUnavailable } from './errors.js';
@@ -105,7 +106,7 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     });
     this.#connection = connection;
     try {
-      await entity.start();
+      await withDeadline(entity.start(), this.#options.timeoutMs);
     } catch (error) {
       const refused = loginFailureCondition(error);
       this.#downReason = refused

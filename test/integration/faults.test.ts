@@ -49,6 +49,34 @@ describe('faults on the XMPP side', function () {
     });
   });
 
+  describe('with a server that accepts TCP but never speaks XMPP', function () {
+    let bridge: BridgeProcess;
+    let silent: net.Server;
+    after(async () => {
+      await bridge?.stop();
+      silent?.close();
+    });
+
+    it('gives up each connection attempt at the deadline and keeps answering 503', async function () {
+      silent = net.createServer(() => undefined);
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const { port } = silent.address() as net.AddressInfo;
+      bridge = await startBridgeProcess(
+        {
+          xmpp: { service: `xmpp://127.0.0.1:${port}`, jid: 'admin@localhost', password: 'x', request_timeout_ms: 300 },
+          hosts: [HOST],
+          api: [{ path: 'register', module: 'register', key: KEY }],
+        },
+        { waitForXmpp: false },
+      );
+      const failed = await bridge.waitForLog('xmpp session failed to start');
+      expect(String(failed.reason)).to.match(/within 300 ms/);
+      const reply = await bridge.post('/api/register/register', registerBody());
+      expect(reply.status).to.equal(503);
+      expect((reply.json as { error: string }).error).to.equal('service_unavailable');
+    });
+  });
+
   describe('with an ejabberd that fails', function () {
     let server: ThrowawayEjabberd;
     let bridge: BridgeProcess;
