@@ -9,7 +9,7 @@ import { ADMIN_NS } from '../xmpp/admin-commands.js';
 import { LoginRefused } from '../xmpp/errors.js';
 import { prepare as saslPrepare } from '../xmpp/sasl/scram.js';
 import { jidOf, type Account, type UserLogin } from './accounts.js';
-import { explainFailure } from './command-outcome.js';
+import { explainFailure } from './xmpp-outcome.js';
 import type { FailedLoginBudget } from './failed-login-budget.js';
 import { Refusal } from './refusal.js';
 import type { OfferedNodes } from './server-capabilities.js';

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { listCommandsByHost } from '../xmpp/adhoc.js';
 import { serverModuleOf } from '../xmpp/admin-commands.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
-import { explainFailure } from './command-outcome.js';
+import { explainFailure } from './xmpp-outcome.js';
 import { Refusal } from './refusal.js';
 
 /** Command nodes offered, by host. */

@@ -24,11 +24,10 @@ import {
   type AdminNodeName,
 } from '../xmpp/admin-commands.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
-import { passesResourceprep } from '../xmpp/password-prep.js';
 import { nameprep, nodeprep } from '../xmpp/stringprep.js';
-import { jidOf, type Account, type Accounts } from './accounts.js';
+import { assertStorablePassword, jidOf, type Account, type Accounts } from './accounts.js';
 import { requireOffered, type AdminGrant } from './admin-login.js';
-import { attempt, type Explanations } from './command-outcome.js';
+import { attempt, type Explanations } from './xmpp-outcome.js';
 import { Refusal } from './refusal.js';
 import { missingNodes, type MissingNode, type OfferedNodes, type ServerCapabilities } from './server-capabilities.js';
 
@@ -94,7 +93,7 @@ export class ServerCommands {
 
   async register(authority: Authority, account: Account, password: string): Promise<void> {
     await this.#permit(authority, 'register', account.host);
-    this.#assertStorable(password);
+    assertStorablePassword(password);
     await attempt(() => addUser(this.#deps.session, account.host, jidOf(account), password), {
       conflict: ['exists', `${jidOf(account)} is already registered`],
       'not-allowed': ['not_allowed', 'the XMPP server does not allow registration on this host'],
@@ -104,7 +103,7 @@ export class ServerCommands {
   async unregister(authority: Authority, account: Account): Promise<void> {
     await this.#permit(authority, 'unregister', account.host);
     this.#assertNotBridge(account);
-    await this.#assertExists(account);
+    await this.#deps.accounts.assertExists(account);
     // With the account seen and the JID valid, mod_configure's only crash left is a missing account.
     await attempt(() => deleteUsers(this.#deps.session, account.host, [jidOf(account)]), this.#gone(account));
   }
@@ -112,8 +111,8 @@ export class ServerCommands {
   async changePassword(authority: Authority, account: Account, password: string): Promise<void> {
     await this.#permit(authority, 'change_password', account.host);
     this.#assertNotBridge(account);
-    this.#assertStorable(password);
-    await this.#assertExists(account);
+    assertStorablePassword(password);
+    await this.#deps.accounts.assertExists(account);
     await attempt(
       () => changeUserPassword(this.#deps.session, account.host, jidOf(account), password),
       this.#gone(account),
@@ -238,19 +237,6 @@ export class ServerCommands {
   #assertNotBridge(account: Account): void {
     if (jidOf(account) === this.#bridgeJid) {
       throw new Refusal('not_allowed', "the bridge's own account cannot be removed, re-passworded or kicked through the bridge");
-    }
-  }
-
-  /** ejabberd would crash on (add-user) or silently ignore (change-user-password) such a password. */
-  #assertStorable(password: string): void {
-    if (!passesResourceprep(password)) {
-      throw new Refusal('not_allowed', 'the XMPP server does not accept this password (it must pass resourceprep)');
-    }
-  }
-
-  async #assertExists(account: Account): Promise<void> {
-    if (!(await this.#deps.accounts.isRegistered(account))) {
-      throw new Refusal('not_exists', `${jidOf(account)} is not registered`);
     }
   }
 

@@ -264,6 +264,16 @@ describe('account operations against ejabberd', function () {
       expect(reply.json).to.deep.equal({ error: 'not_exists' });
     });
 
+    it('answers 403 not_allowed for a password ejabberd would not store, and changes nothing', async function () {
+      const username = await registered('old');
+      // A no-break space fails resourceprep: ejabberd's change-user-password
+      // would answer success and keep the old password.
+      const reply = await post('force_change_password', { username, new_password: 'new\u00A0pw' });
+      expect(reply.status).to.equal(403);
+      expect(reply.json).to.deep.equal({ error: 'not_allowed' });
+      expect((await post('unregister', { username, password: 'old' })).text).to.equal('"ok"');
+    });
+
     it('requires the key', async function () {
       const username = await registered('old');
       const reply = await bridge.post('/api/register/force_change_password', { username, host: HOST, new_password: 'x' });
