@@ -43,14 +43,15 @@ export async function removeAccountByPassword(
   );
 }
 
-/** Run on the user's own session: sets that user's password; the session stays up. */
-export async function changeOwnPassword(
+/**
+ * Run on the user's own session: sets that user's password; the session
+ * stays up. XEP-0077 §3.3: the same query as a registration, sent logged in.
+ */
+export function changeOwnPassword(
   userSession: IqRequester,
   host: string,
   username: string,
   newPassword: string,
 ): Promise<void> {
-  await userSession.request(
-    registerIq(host, xml('username', {}, username), xml('password', {}, newPassword)),
-  );
+  return registerAccount(userSession, host, username, newPassword);
 }

@@ -9,10 +9,9 @@ import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js
 import { executeCommand } from '../../src/xmpp/adhoc.js';
 import { adminNode } from '../../src/xmpp/admin-commands.js';
 import { createConnection } from '../../src/xmpp/connect.js';
-import { LoginRefused } from '../../src/xmpp/errors.js';
 import { withUserSession } from '../../src/xmpp/login.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
-import { bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
+import { bridgeConfig, canLogIn, KEY, uniqueName } from '../support/fixtures.js';
 
 const HOST = 'localhost';
 const OTHER_HOST = 'example.net';
@@ -101,15 +100,6 @@ describe('admin module against ejabberd (key)', function () {
   const run = (command: string, args: unknown[], path = 'admin', headers?: Record<string, string>) =>
     bridge.post(`/api/${path}`, { key: KEY, command, args }, headers);
   const exists = async (user: string, host = HOST) => (await server.ctl(['check_account', user, host])).code === 0;
-  const canLogIn = async (username: string, password: string) => {
-    try {
-      await withUserSession({ service: server.service, username, domain: HOST, password, timeoutMs: 5000 }, () => Promise.resolve());
-      return true;
-    } catch (error) {
-      if (error instanceof LoginRefused) return false;
-      throw error;
-    }
-  };
   const registered = async (password = 'pw') => {
     const user = uniqueName('adm');
     await server.register(user, HOST, password);
@@ -151,7 +141,7 @@ describe('admin module against ejabberd (key)', function () {
       const reply = await run('register', [user, HOST, 'secret']);
       expect(reply.status).to.equal(200);
       expect(reply.json).to.deep.equal({ ok: `User ${user}@${HOST} successfully registered` });
-      expect(await canLogIn(user, 'secret')).to.equal(true);
+      expect(await canLogIn(server, user, 'secret')).to.equal(true);
     });
 
     it('registers on the host named, nodeprep-folding the name', async function () {
@@ -167,7 +157,7 @@ describe('admin module against ejabberd (key)', function () {
       const reply = await run('register', [user, HOST, 'second']);
       expect(reply.status).to.equal(409);
       expect(reply.json).to.deep.equal({ error: 'exists' });
-      expect(await canLogIn(user, 'first')).to.equal(true);
+      expect(await canLogIn(server, user, 'first')).to.equal(true);
     });
 
     it('answers 403 for a password ejabberd would not store, creating nothing', async function () {
@@ -216,8 +206,8 @@ describe('admin module against ejabberd (key)', function () {
       const reply = await run('change_password', [user, HOST, 'nëu-新']);
       expect(reply.status).to.equal(200);
       expect(reply.text).to.equal('"ok"');
-      expect(await canLogIn(user, 'nëu-新')).to.equal(true);
-      expect(await canLogIn(user, 'old')).to.equal(false);
+      expect(await canLogIn(server, user, 'nëu-新')).to.equal(true);
+      expect(await canLogIn(server, user, 'old')).to.equal(false);
     });
 
     it('answers 404 not_exists for an unknown account', async function () {
@@ -230,7 +220,7 @@ describe('admin module against ejabberd (key)', function () {
       const user = await registered('old');
       const reply = await run('change_password', [user, HOST, 'abc\u05e9\u05dc\u05d5\u05dd']);
       expect(reply.status).to.equal(403);
-      expect(await canLogIn(user, 'old')).to.equal(true);
+      expect(await canLogIn(server, user, 'old')).to.equal(true);
     });
   });
 

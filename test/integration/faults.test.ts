@@ -6,19 +6,10 @@ import { expect } from 'chai';
 import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
 import { withUserSession } from '../../src/xmpp/login.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
-import { beamPid, bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
+import { beamPid, bridgeConfig, freePort, KEY, uniqueName } from '../support/fixtures.js';
 
 const HOST = 'localhost';
 const registerBody = () => ({ key: KEY, username: uniqueName(), host: HOST, password: 'pw' });
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** Resolves with the number of "xmpp request" log lines once it exceeds `count`. */
 function xmppRequestsAfter(bridge: BridgeProcess, count: number) {
@@ -32,7 +23,7 @@ describe('faults on the XMPP side', function () {
     after(async () => bridge?.stop());
 
     it('still serves HTTP and answers 503 service_unavailable at once', async function () {
-      const port = await closedPort();
+      const port = await freePort();
       bridge = await startBridgeProcess(
         {
           xmpp: { service: `xmpp://127.0.0.1:${port}`, jid: 'admin@localhost', password: 'x' },

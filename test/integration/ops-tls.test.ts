@@ -4,25 +4,16 @@
 // bridge refuses the server and /ready says why.
 import { execFile as execFileCb } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
-import { KEY, uniqueName } from '../support/fixtures.js';
+import { freePort, KEY, uniqueName } from '../support/fixtures.js';
 
 const execFile = promisify(execFileCb);
 const HOST = 'localhost';
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** A CA and a certificate for `localhost` signed by it; returns the folder. */
 async function makeCertificates(): Promise<string> {

@@ -1,12 +1,11 @@
 // Running the bridge as a service: the OpenAPI document (valid, and in step
 // with the routes the bridge really serves), health and readiness, Prometheus
 // metrics, the access log, and CORS.
-import net from 'node:net';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { expect } from 'chai';
 import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess, type Reply } from '../support/bridge-process.js';
-import { bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
+import { bridgeConfig, freePort, KEY, uniqueName } from '../support/fixtures.js';
 
 const HOST = 'localhost';
 const ORIGIN = 'https://app.example.org';
@@ -16,15 +15,6 @@ type Doc = {
   paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
   components: { responses: Record<string, unknown> };
 };
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** The documented response of `method path` for `status`, with $refs followed. */
 function documented(doc: Doc, method: string, path: string, status: number): Record<string, unknown> | undefined {
@@ -180,7 +170,7 @@ describe('operations', function () {
       const password = `lonely-${uniqueName()}`;
 
       before(async function () {
-        port = await closedPort();
+        port = await freePort();
         lonely = await startBridgeProcess(
           {
             xmpp: {

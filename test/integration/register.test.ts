@@ -5,9 +5,8 @@ import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js
 import { PRIVATE_EMAIL_NS } from '../../src/api/register/private-email.js';
 import { withUserSession } from '../../src/xmpp/login.js';
 import { loadPrivate } from '../../src/xmpp/private-storage.js';
-import { LoginRefused } from '../../src/xmpp/errors.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
-import { bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
+import { bridgeConfig, canLogIn, KEY, uniqueName } from '../support/fixtures.js';
 
 describe('register module against ejabberd', function () {
   let server: ThrowawayEjabberd;
@@ -36,15 +35,6 @@ describe('register module against ejabberd', function () {
     expect(reply.status).to.equal(200);
     return reply.json;
   };
-  const canLogIn = async (username: string, password: string, host = HOST) => {
-    try {
-      await withUserSession({ service: server.service, username, domain: host, password, timeoutMs: 5000 }, () => Promise.resolve());
-      return true;
-    } catch (error) {
-      if (error instanceof LoginRefused) return false;
-      throw error;
-    }
-  };
 
   describe('register', function () {
     it('creates the account and answers "ok"', async function () {
@@ -54,7 +44,7 @@ describe('register module against ejabberd', function () {
       expect(reply.headers.get('content-type')).to.match(/^application\/json/);
       expect(reply.text).to.equal('"ok"');
       expect(await isRegistered(username)).to.equal(true);
-      expect(await canLogIn(username, 'secret')).to.equal(true);
+      expect(await canLogIn(server, username, 'secret')).to.equal(true);
     });
 
     it('answers 409 exists for a taken name, leaving the account as it was', async function () {
@@ -63,7 +53,7 @@ describe('register module against ejabberd', function () {
       const reply = await post('register', { username, password: 'second' });
       expect(reply.status).to.equal(409);
       expect(reply.json).to.deep.equal({ error: 'exists' });
-      expect(await canLogIn(username, 'first')).to.equal(true);
+      expect(await canLogIn(server, username, 'first')).to.equal(true);
     });
 
     it('folds upper case and full-width names with nodeprep', async function () {
@@ -82,8 +72,8 @@ describe('register module against ejabberd', function () {
       const password = 'pässwörd-密码';
       expect((await post('register', { username, password })).text).to.equal('"ok"');
       expect(await isRegistered(username)).to.equal(true);
-      expect(await canLogIn(username, password)).to.equal(true);
-      expect(await canLogIn(username, 'passwörd')).to.equal(false);
+      expect(await canLogIn(server, username, password)).to.equal(true);
+      expect(await canLogIn(server, username, 'passwörd')).to.equal(false);
     });
 
     it('registers on the host the request names', async function () {

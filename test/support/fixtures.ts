@@ -1,8 +1,11 @@
 // Shared set-up for integration tests: a throwaway ejabberd plus a bridge
 // process configured against it.
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { LoginRefused } from '../../src/xmpp/errors.js';
+import { withUserSession } from '../../src/xmpp/login.js';
 
 export const KEY = 'test-key-8f3a1c';
 
@@ -39,4 +42,24 @@ let counter = 0;
 export function uniqueName(prefix = 'user'): string {
   counter += 1;
   return `${prefix}${process.pid}x${counter}`;
+}
+
+/** A loopback port with nothing listening on it (free for a server to take). */
+export async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Whether `server` accepts this login (checked with the bridge's own SASL). */
+export async function canLogIn(server: ThrowawayEjabberd, username: string, password: string, host = server.host): Promise<boolean> {
+  try {
+    await withUserSession({ service: server.service, username, domain: host, password, timeoutMs: 5000 }, () => Promise.resolve());
+    return true;
+  } catch (error) {
+    if (error instanceof LoginRefused) return false;
+    throw error;
+  }
 }
