@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createHash, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
 import { expect } from 'chai';
-import { xml } from '@xmpp/client';
+import { xml } from '@xmpp/client-core';
 import type { Entity, IncomingContext } from '@xmpp/middleware';
 import type { StreamFeatures } from '@xmpp/stream-features';
 

@@ -3,7 +3,7 @@
 // awaited WebCrypto calls (0.25-0.65 s CPU per login), breaks non-Latin-1
 // usernames (btoa), never checks the server signature, lacks SCRAM-SHA-256,
 // and leaves its listener attached when the connection drops mid-exchange.
-import { xml } from '@xmpp/client';
+import { xml } from '@xmpp/client-core';
 import type { Entity } from '@xmpp/middleware';
 import type { StreamFeatures } from '@xmpp/stream-features';
 
