@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
 import { startBridgeProcess, suiteCapture, type BridgeProcess } from '../support/bridge-process.js';
-import { uniqueName } from '../support/fixtures.js';
+import { bridgeConfig, uniqueName } from '../support/fixtures.js';
 
 const HOST = 'localhost';
 
@@ -57,15 +57,7 @@ describe('secrets never reach the logs', function () {
   before(async function () {
     server = await startEjabberd({ adminPassword: secret('xmpp-admin') });
     used.add(server.adminPassword);
-    bridge = await startBridgeProcess({
-      xmpp: {
-        service: server.service,
-        jid: server.adminJid,
-        password: server.adminPassword,
-        request_timeout_ms: 5000,
-        reconnect: { initial_delay_ms: 100, max_delay_ms: 1000 },
-      },
-      hosts: server.hosts,
+    bridge = await startBridgeProcess(bridgeConfig(server, {
       api: [
         { path: 'register', module: 'register', key: registerKey, hooks: ['private_email'] },
         { path: 'admin', module: 'admin', key: adminKey, allowed_commands: ['register', 'change_password', 'check_account'] },
@@ -73,7 +65,7 @@ describe('secrets never reach the logs', function () {
       ],
       limits: { failed_logins: { max: 'unlimited', window_seconds: 1 } },
       log: { level: 'trace' },
-    });
+    }));
   });
 
   after(async function () {
