@@ -2,7 +2,7 @@
 // pieces. What XMPP outcomes mean for each operation is said here, in terms
 // of ./xmpp-outcome.ts; nothing above this layer sees XMPP.
 import { xml } from '@xmpp/client-core';
-import { changeUserPassword, getUserLastLogin } from '../xmpp/admin-commands.js';
+import { changeUserPassword, readLastLogin } from '../xmpp/admin-commands.js';
 import {
   changeOwnPassword,
   registerAccount,
@@ -73,8 +73,8 @@ export class Accounts {
    * account it has no record of (absent, or created while mod_last was off).
    */
   async isRegistered(account: Account): Promise<boolean> {
-    const last = await attempt(() => getUserLastLogin(this.#deps.session, account.host, jidOf(account)));
-    return last !== 'Never' && last !== '';
+    const last = await attempt(() => readLastLogin(this.#deps.session, account.host, jidOf(account)));
+    return last.kind !== 'never';
   }
 
   async unregister(account: Account, password: string): Promise<void> {

@@ -177,6 +177,8 @@ export class ServerCommands {
         return { at: undefined, status: 'NOT FOUND' };
       case 'at':
         return { at: last.time, status: '' };
+      case 'recorded':
+        return { at: undefined, status: '' };
     }
   }
 

@@ -46,20 +46,12 @@ async function queryAdmin(session: IqRequester, host: string, name: AdminNodeNam
 }
 
 /**
- * The raw last-login value of an account: 'Never' for an account the server
- * has no record of (absent, or created while mod_last was off), 'Online', or
- * a timestamp.
+ * What get-user-lastlogin says of an account: 'never' for an account the
+ * server has no record of (absent, or created while mod_last was off),
+ * 'online', a time, or 'recorded' for a value this cannot read (the account
+ * exists, when is unknown).
  */
-export async function getUserLastLogin(
-  session: IqRequester,
-  host: string,
-  accountJid: string,
-): Promise<string> {
-  const result = await runAdmin(session, host, 'get-user-lastlogin', { accountjid: accountJid });
-  return result.fields.get('lastlogin')?.[0] ?? '';
-}
-
-export type LastLogin = { kind: 'never' } | { kind: 'online' } | { kind: 'at'; time: Date };
+export type LastLogin = { kind: 'never' } | { kind: 'online' } | { kind: 'at'; time: Date } | { kind: 'recorded' };
 
 /**
  * get-user-lastlogin, read. ejabberd writes the time as "YYYY-MM-DD HH:MM:SS"
@@ -68,13 +60,15 @@ export type LastLogin = { kind: 'never' } | { kind: 'online' } | { kind: 'at'; t
  * (the example config's loopback-only listener).
  */
 export async function readLastLogin(session: IqRequester, host: string, accountJid: string): Promise<LastLogin> {
-  return parseLastLogin(await getUserLastLogin(session, host, accountJid));
+  const result = await runAdmin(session, host, 'get-user-lastlogin', { accountjid: accountJid });
+  return parseLastLogin(result.fields.get('lastlogin')?.[0] ?? '');
 }
 
 export function parseLastLogin(value: string): LastLogin {
+  if (value === 'Never' || value === '') return { kind: 'never' };
   if (value === 'Online') return { kind: 'online' };
   const match = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(value);
-  if (!match) return { kind: 'never' };
+  if (!match) return { kind: 'recorded' };
   const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [number, number, number, number, number, number];
   return { kind: 'at', time: new Date(year, month - 1, day, hour, minute, second) };
 }
