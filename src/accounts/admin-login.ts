@@ -6,13 +6,12 @@
 // that list is what this account may do as an admin, host by host.
 import { listCommandsByHost } from '../xmpp/adhoc.js';
 import { ADMIN_NS } from '../xmpp/admin-commands.js';
-import { LoginRefused } from '../xmpp/errors.js';
 import { prepare as saslPrepare } from '../xmpp/sasl/scram.js';
 import { jidOf, type Account, type UserLogin } from './accounts.js';
-import { explainFailure } from './xmpp-outcome.js';
+import { attempt } from './xmpp-outcome.js';
 import type { FailedLoginBudget } from './failed-login-budget.js';
 import { Refusal } from './refusal.js';
-import type { OfferedNodes } from './server-capabilities.js';
+import { missingNodes, type OfferedNodes } from './server-capabilities.js';
 
 /** A verified administrator and the command nodes the server offers it. */
 export interface AdminGrant {
@@ -51,13 +50,7 @@ export class AdminLogin {
     const { loginAs, budget, hosts } = this.#deps;
     const login = () =>
       loginAs(account, password, (session) => listCommandsByHost(session, hosts));
-    let offered: OfferedNodes;
-    try {
-      offered = await (budget ? budget.spend(login) : login());
-    } catch (error) {
-      if (error instanceof LoginRefused) throw new Refusal('unauthenticated', WRONG);
-      throw explainFailure(error);
-    }
+    const offered = await attempt(() => (budget ? budget.spend(login) : login()), {}, new Refusal('unauthenticated', WRONG));
     const jid = jidOf(account);
     const isAdmin = [...offered.values()].some((nodes) => [...nodes].some((node) => node.startsWith(`${ADMIN_NS}#`)));
     if (!isAdmin) throw new Refusal('not_allowed', `${jid} is not an administrator of this XMPP server`);
@@ -67,11 +60,6 @@ export class AdminLogin {
 
 /** Refuses with not_allowed unless the server offers the admin every node on every host. */
 export function requireOffered(grant: AdminGrant, nodes: readonly string[], hosts: readonly string[]): void {
-  for (const host of hosts) {
-    for (const node of nodes) {
-      if (!grant.offered.get(host)?.has(node)) {
-        throw new Refusal('not_allowed', `the XMPP server does not let ${grant.jid} run ${node} on ${host}`);
-      }
-    }
-  }
+  const [first] = missingNodes(grant.offered, nodes, hosts);
+  if (first) throw new Refusal('not_allowed', `the XMPP server does not let ${grant.jid} run ${first.node} on ${first.host}`);
 }
