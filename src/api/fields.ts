@@ -45,13 +45,17 @@ export function assertSendable(name: string, value: string): void {
   }
 }
 
+/** The host nameprep'd, if it is one this bridge serves. */
+export function servedHost(host: string, hosts: readonly string[]): string {
+  const prepared = nameprep(host);
+  if (prepared === undefined) throw new Refusal('stringprep', 'host is not a valid domain name');
+  if (!hosts.includes(prepared)) throw new Refusal('not_allowed', `host ${prepared} is not served by this bridge`);
+  return prepared;
+}
+
 /** Normalises username and host, and checks the host is one this bridge serves. */
 export function toAccount(username: string, host: string, hosts: readonly string[]): Account {
-  const preparedHost = nameprep(host);
-  if (preparedHost === undefined) throw new Refusal('stringprep', 'host is not a valid domain name');
-  if (!hosts.includes(preparedHost)) {
-    throw new Refusal('not_allowed', `host ${preparedHost} is not served by this bridge`);
-  }
+  const preparedHost = servedHost(host, hosts);
   const preparedName = nodeprep(username);
   if (preparedName === undefined) {
     throw new Refusal('stringprep', 'username is not a valid XMPP user name (nodeprep)');

@@ -5,8 +5,8 @@
 // in XML; no message ever repeats an argument's value.
 import type { Account } from '../../accounts/accounts.js';
 import { Refusal } from '../../accounts/refusal.js';
-import { nameprep, unsafeTextReason } from '../../xmpp/stringprep.js';
-import { assertSendable, toAccount } from '../fields.js';
+import { unsafeTextReason } from '../../xmpp/stringprep.js';
+import { assertSendable, servedHost, toAccount } from '../fields.js';
 
 export type ArgName = 'user' | 'host' | 'password' | 'newpass' | 'subject' | 'body' | 'node' | 'fields';
 
@@ -50,13 +50,6 @@ export class Args {
   host(hosts: readonly string[]): string {
     return servedHost(this.text('host'), hosts);
   }
-}
-
-export function servedHost(host: string, hosts: readonly string[]): string {
-  const prepared = nameprep(host);
-  if (prepared === undefined) throw new Refusal('stringprep', 'host is not a valid domain name');
-  if (!hosts.includes(prepared)) throw new Refusal('not_allowed', `host ${prepared} is not served by this bridge`);
-  return prepared;
 }
 
 /** Validates `given` (the request's `args`) against `specs`. */

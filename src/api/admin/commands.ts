@@ -7,7 +7,8 @@ import { jidOf } from '../../accounts/accounts.js';
 import { Refusal } from '../../accounts/refusal.js';
 import type { Authority, Operation, ServerCommands } from '../../accounts/server-commands.js';
 import type { Json } from '../../http/render.js';
-import { servedHost, type Args, type ArgSpec } from './args.js';
+import { servedHost } from '../fields.js';
+import type { Args, ArgSpec } from './args.js';
 
 export interface CommandContext {
   server: ServerCommands;
