@@ -7,7 +7,11 @@ import { openApiPath } from './openapi.js';
 
 export interface OpsDeps {
   basePath: string;
-  /** Why the bridge cannot serve requests right now; undefined when it can. */
+  /**
+   * Why the bridge cannot serve requests right now; undefined when it can.
+   * Only whether it is set is shown: /ready needs no key, and the reason can
+   * name the XMPP server's address or quote its ban text (it is in the log).
+   */
   notReady: () => string | undefined;
   /** Served on the main listener when given (else on its own listener, or not at all). */
   metrics: BridgeMetrics | undefined;
@@ -15,6 +19,9 @@ export interface OpsDeps {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** /ready's 503 detail: the same for every reason, pointing at where the reason is. */
+export const NOT_READY_DETAIL = "not ready: the XMPP session is down or the bridge is shutting down; the bridge's log says why";
 
 export function opsRoutes({ basePath, notReady, metrics, openApi }: OpsDeps): OpsRoute[] {
   const document = JSON.stringify(openApi);
@@ -28,8 +35,8 @@ export function opsRoutes({ basePath, notReady, metrics, openApi }: OpsDeps): Op
       path: '/ready',
       quiet: true,
       handle() {
-        const reason = notReady();
-        if (reason !== undefined) return Promise.reject(new Refusal('service_unavailable', reason));
+        // The session logs the reason when it goes down; an unauthenticated caller learns only that it is.
+        if (notReady() !== undefined) return Promise.reject(new Refusal('service_unavailable', NOT_READY_DETAIL));
         return Promise.resolve({ type: JSON_TYPE, body: '{"status":"ready"}' });
       },
     },

@@ -158,6 +158,14 @@ describe('operations', function () {
       expect(head.status).to.equal(200);
     });
 
+    it('answers 405 with Allow: GET, HEAD for another method on /health and /ready', async function () {
+      for (const path of ['/health', '/ready']) {
+        const reply = await bridge.post(path, {});
+        expect(reply.status, path).to.equal(405);
+        expect(reply.headers.get('allow'), path).to.equal('GET, HEAD');
+      }
+    });
+
     it('serves them outside base_path only', async function () {
       expect((await bridge.get('/api/health')).status).to.equal(404);
       expect((await bridge.get('/api/ready')).status).to.equal(404);
@@ -194,13 +202,23 @@ describe('operations', function () {
         await late?.stop();
       });
 
-      it('answers /ready 503 with the reason while there is no XMPP session, /health still 200', async function () {
-        expect((await lonely.get('/health')).status).to.equal(200);
-        const ready = await lonely.get('/ready');
-        expect(ready.status).to.equal(503);
-        const { error, detail } = ready.json as { error: string; detail: string };
+      /** /ready needs no key: its 503 must not tell a stranger where the XMPP server is, or why it is unreachable. */
+      const expectGenericNotReady = (reply: Reply) => {
+        expect(reply.status).to.equal(503);
+        const { error, detail } = reply.json as { error: string; detail: string };
         expect(error).to.equal('service_unavailable');
-        expect(detail).to.match(/cannot connect to the XMPP server|not connected/);
+        expect(detail).to.match(/XMPP session is down/).and.match(/log/);
+        expect(detail).to.not.include('127.0.0.1');
+        expect(detail).to.not.include(String(port));
+        expect(detail).to.not.match(/ECONNREFUSED|cannot connect|refused/);
+      };
+
+      it('answers /ready 503 with a generic detail while there is no XMPP session, the reason in the log; /health still 200', async function () {
+        expect((await lonely.get('/health')).status).to.equal(200);
+        // The session logs why it is down; that is where an operator finds the address.
+        const failed = await lonely.waitForLog('xmpp session failed to start');
+        expect(String(failed.reason)).to.include(`127.0.0.1:${port}`);
+        expectGenericNotReady(await lonely.get('/ready'));
       });
 
       it('turns ready once the server appears, and unready when it goes away', async function () {
@@ -220,9 +238,7 @@ describe('operations', function () {
 
         await late.stop();
         await lonely.waitForLog('xmpp session down');
-        const ready = await lonely.get('/ready');
-        expect(ready.status).to.equal(503);
-        expect((ready.json as { detail: string }).detail).to.match(/XMPP server|not connected/);
+        expectGenericNotReady(await lonely.get('/ready'));
         metrics = await (await fetch(metricsUrl)).text();
         expect(sample(metrics, 'ejabberd_restful_xmpp_session_up')).to.equal(0);
       });

@@ -174,10 +174,24 @@ describe('request handling', function () {
       }
     });
 
-    it('answers 405 bad_request for a known path with the wrong method', async function () {
+    it('answers 405 bad_request for a known path with the wrong method, with Allow naming the right ones', async function () {
       const reply = await bridge.get(`/api/register/register?key=${KEY}`);
       expect(reply.status).to.equal(405);
       expect((reply.json as { error: string }).error).to.equal('bad_request');
+      expect(reply.headers.get('allow')).to.equal('POST');
+      // A GET route: HEAD comes with it.
+      const post = await bridge.post('/api/register/is_registered', valid());
+      expect(post.status).to.equal(405);
+      expect(post.headers.get('allow')).to.equal('GET, HEAD');
+      const put = await fetch(`${bridge.origin}/api/register/register`, { method: 'PUT' });
+      expect(put.status).to.equal(405);
+      expect(put.headers.get('allow')).to.equal('POST');
+    });
+
+    it('sends no Allow header with a 404', async function () {
+      const reply = await bridge.get('/api/register/nothing');
+      expect(reply.status).to.equal(404);
+      expect(reply.headers.get('allow')).to.equal(null);
     });
   });
 

@@ -1,6 +1,12 @@
 // The contract's status table and mod_restful's XML shapes, as pure logic.
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
+import { pino } from 'pino';
 import { Refusal, type Reason } from '../../src/accounts/refusal.js';
+import type { Route } from '../../src/api/module.js';
+import { createApp } from '../../src/http/app.js';
 import { responseFor } from '../../src/http/contract.js';
 import { renderBody, renderError } from '../../src/http/render.js';
 import { keysMatch, requireKey } from '../../src/api/key.js';
@@ -99,5 +105,56 @@ describe('keys', function () {
     expect(reasonOf(() => requireKey('k', 'x'))).to.equal('unauthenticated');
     expect(reasonOf(() => requireKey('k', 42))).to.equal('unauthenticated');
     expect(reasonOf(() => requireKey(undefined, 'anything'))).to.equal('unauthenticated');
+  });
+});
+
+describe('405 answers', function () {
+  let server: Server;
+  let origin: string;
+
+  before(async function () {
+    const route = (method: Route['method'], path: string): Route => ({ method, path, summary: '', handle: () => Promise.resolve('ok') });
+    const { app } = createApp({
+      basePath: '/api',
+      bodyLimitBytes: 1024,
+      log: pino({ level: 'silent' }),
+      // 'both' is served with GET and POST: Allow must merge the layers.
+      mounts: [{ path: 'm', module: { routes: [route('POST', 'post'), route('GET', 'get'), route('POST', 'both'), route('GET', 'both')] } }],
+      ops: [{ path: '/ready', quiet: true, handle: () => Promise.resolve({ type: 'application/json', body: '{}' }) }],
+    });
+    const handle = app.callback();
+    server = createServer((req, res) => void handle(req, res));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(function () {
+    server?.close();
+  });
+
+  const cases: [string, string, string][] = [
+    ['GET', '/api/m/post', 'POST'],
+    ['POST', '/api/m/get', 'GET, HEAD'],
+    ['PUT', '/api/m/both', 'GET, HEAD, POST'],
+    ['POST', '/ready', 'GET, HEAD'],
+    ['DELETE', '/ready', 'GET, HEAD'],
+  ];
+  for (const [method, path, allow] of cases) {
+    it(`${method} ${path} -> 405 with Allow: ${allow}`, async function () {
+      const reply = await fetch(`${origin}${path}`, { method });
+      expect(reply.status).to.equal(405);
+      expect(reply.headers.get('allow')).to.equal(allow);
+      expect(await reply.json()).to.deep.equal({ error: 'bad_request', detail: `${method} is not supported here` });
+    });
+  }
+
+  it('sends no Allow header on other answers', async function () {
+    const ok = await fetch(`${origin}/api/m/get`);
+    expect(ok.status).to.equal(200);
+    expect(ok.headers.get('allow')).to.equal(null);
+    const missing = await fetch(`${origin}/api/m/nothing`);
+    expect(missing.status).to.equal(404);
+    expect(missing.headers.get('allow')).to.equal(null);
   });
 });

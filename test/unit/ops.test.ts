@@ -8,6 +8,7 @@ import { Refusal, type Reason } from '../../src/accounts/refusal.js';
 import type { Mount } from '../../src/config/config.js';
 import { responseFor } from '../../src/http/contract.js';
 import { openApiDocument } from '../../src/ops/openapi.js';
+import { NOT_READY_DETAIL, opsRoutes } from '../../src/ops/routes.js';
 import { LoginRefused, RequestTimeout, SessionUnavailable, StanzaFailure } from '../../src/xmpp/errors.js';
 import { operationOf, outcomeOf } from '../../src/xmpp/observe.js';
 
@@ -87,6 +88,40 @@ describe('OpenAPI document', function () {
   it('lists /metrics only when it is served on the main listener', function () {
     const own = openApiDocument({ basePath: '/rest', mounts: [], metricsOnMain: false }) as unknown as Doc;
     expect(Object.keys(own.paths).sort()).to.deep.equal(['/health', '/ready', '/rest/openapi.json']);
+  });
+});
+
+describe('readiness', function () {
+  const readyWith = (reason: string | undefined) => {
+    const routes = opsRoutes({ basePath: '/api', notReady: () => reason, metrics: undefined, openApi: {} });
+    const ready = routes.find((r) => r.path === '/ready');
+    if (!ready) throw new Error('no /ready route');
+    return ready.handle();
+  };
+
+  it('answers ready while nothing stands in the way', async function () {
+    expect(await readyWith(undefined)).to.deep.equal({ type: 'application/json; charset=utf-8', body: '{"status":"ready"}' });
+  });
+
+  it('refuses with one generic detail, never the reason (no key is needed to ask)', async function () {
+    const reasons = [
+      'cannot connect to the XMPP server: connect ECONNREFUSED 127.0.0.1:5222',
+      'cannot connect to the XMPP server: getaddrinfo ENOTFOUND xmpp.internal.example',
+      "the XMPP server refused the bridge's login (policy-violation: Too many (3) failed authentications from this IP address)",
+      'the bridge is shutting down',
+    ];
+    for (const reason of reasons) {
+      const refusal = await readyWith(reason).then(
+        () => expect.fail(`ready despite "${reason}"`),
+        (error: unknown) => error,
+      );
+      expect(refusal).to.be.instanceOf(Refusal);
+      const { status, body } = responseFor(refusal as Refusal);
+      expect(status).to.equal(503);
+      expect(body).to.deep.equal({ error: 'service_unavailable', detail: NOT_READY_DETAIL });
+    }
+    expect(NOT_READY_DETAIL).to.match(/log/);
+    expect(NOT_READY_DETAIL).to.not.match(/\d/);
   });
 });
 
