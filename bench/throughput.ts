@@ -46,7 +46,7 @@ const direct = createConnection({
 });
 direct.entity.on('error', () => undefined);
 await direct.entity.start();
-const channel = new IqChannel(direct);
+const channel = new IqChannel(direct.entity);
 const run = randomBytes(3).toString('hex');
 
 try {

@@ -54,6 +54,15 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const log = createLogger(config.log.level, { pretty: values.pretty === true || config.log.pretty });
+  // Last resort: a stray rejection or exception in a library (a socket reset
+  // inside xmpp.js, say) is a bug to log, not a reason to drop every caller.
+  // Each request and connection has its own error handling before this.
+  process.on('unhandledRejection', (reason) => {
+    log.error({ err: reason }, 'unhandled promise rejection (bug); the bridge keeps serving');
+  });
+  process.on('uncaughtException', (error) => {
+    log.error({ err: error }, 'uncaught exception (bug); the bridge keeps serving');
+  });
   // Listen for signals before starting, so one that arrives during start-up
   // still shuts down in order.
   let signalled: (signal: string) => void = () => undefined;

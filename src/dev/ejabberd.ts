@@ -49,6 +49,8 @@ export interface ThrowawayEjabberd {
   ctl(args: string[]): Promise<CtlResult>;
   /** Registers user@host by ejabberdctl; throws if that fails. */
   register(user: string, host: string, password: string): Promise<void>;
+  /** Starts the node again on the same files and ports, e.g. after a test killed it. */
+  restart(): Promise<void>;
   /** Stops the VM (SIGKILL as a last resort) and removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -162,15 +164,15 @@ export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<Th
     return stopping;
   };
 
-  try {
-    log(`ejabberd: starting in ${dir}, c2s on 127.0.0.1:${c2sPort}, hosts ${hosts.join(', ')}`);
+  /** Starts the node and waits until it serves (an open port is not readiness). */
+  const boot = async (): Promise<void> => {
     const started = await ctl(['start']);
     if (started.code !== 0) {
       throw new Error(`ejabberdctl start exited ${started.code}: ${(started.stdout + started.stderr).trim()}`);
     }
-    // An open port is not readiness: `status` exits 0 only once ejabberd is
-    // started. Each status call boots an Erlang VM (~0.45 s of CPU that the
-    // starting node wants too), so ask early only once the log says so.
+    // `status` exits 0 only once ejabberd is started. Each status call boots
+    // an Erlang VM (~0.45 s of CPU that the starting node wants too), so ask
+    // early only once the log says so.
     const deadline = Date.now() + START_TIMEOUT_MS;
     let nextStatusAt = Date.now() + 1_500;
     let last: CtlResult | undefined;
@@ -197,6 +199,11 @@ export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<Th
     if (!(await waitForPort(c2sPort, deadline))) {
       throw new Error(`ejabberd started but 127.0.0.1:${c2sPort} does not accept\n${await logTail(logFile)}`);
     }
+  };
+
+  try {
+    log(`ejabberd: starting in ${dir}, c2s on 127.0.0.1:${c2sPort}, hosts ${hosts.join(', ')}`);
+    await boot();
     const reg = await ctl(['register', 'admin', host, adminPassword]);
     if (reg.code !== 0) throw new Error(`registering admin@${host} failed: ${(reg.stdout + reg.stderr).trim()}`);
     log(`ejabberd: started (${node}), admin@${host} registered`);
@@ -217,6 +224,12 @@ export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<Th
     async register(user: string, onHost: string, password: string): Promise<void> {
       const r = await ctl(['register', user, onHost, password]);
       if (r.code !== 0) throw new Error(`registering ${user}@${onHost} failed: ${(r.stdout + r.stderr).trim()}`);
+    },
+    async restart(): Promise<void> {
+      // After a crash (kill -9) the old start-up line is still in the log: start from an empty one.
+      await writeFile(logFile, '');
+      await rm(pidFile, { force: true });
+      await boot();
     },
     stop,
   };

@@ -3,6 +3,7 @@
 // <item-not-found/> (a crash inside mod_configure, see XMPP-FACTS), so callers
 // validate and check existence first instead of reading error texts.
 import { executeCommand, type FieldValues } from './adhoc.js';
+import { UnexpectedAnswer } from './errors.js';
 import type { IqRequester } from './in-band-registration.js';
 
 export const ADMIN_NS = 'http://jabber.org/protocol/admin';
@@ -61,11 +62,16 @@ export type LastLogin = { kind: 'never' } | { kind: 'online' } | { kind: 'at'; t
  */
 export async function readLastLogin(session: IqRequester, host: string, accountJid: string): Promise<LastLogin> {
   const result = await runAdmin(session, host, 'get-user-lastlogin', { accountjid: accountJid });
-  return parseLastLogin(result.fields.get('lastlogin')?.[0] ?? '');
+  const value = result.fields.get('lastlogin')?.[0];
+  // No value at all (a form to fill, a note instead of a result): nothing can be told from it.
+  if (value === undefined || value === '' || result.status !== 'completed') {
+    throw new UnexpectedAnswer('the XMPP server answered get-user-lastlogin without a lastlogin value');
+  }
+  return parseLastLogin(value);
 }
 
 export function parseLastLogin(value: string): LastLogin {
-  if (value === 'Never' || value === '') return { kind: 'never' };
+  if (value === 'Never') return { kind: 'never' };
   if (value === 'Online') return { kind: 'online' };
   const match = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(value);
   if (!match) return { kind: 'recorded' };

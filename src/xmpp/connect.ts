@@ -3,7 +3,11 @@
 // (sessions here reconnect with backoff themselves), SASL2/FAST/stream
 // management (not needed), and its SASL mechanisms (slow SCRAM, broken for
 // non-ASCII names): authentication is ./sasl/negotiate.ts instead.
+// Every connection answers the server's XEP-0199 pings (ejabberd's mod_ping
+// may end a session that does not) and refuses any other IQ addressed to it
+// with <service-unavailable/>, as RFC 6120 §8.4 asks.
 import { Client, jid as makeJid } from '@xmpp/client-core';
+import iqCalleePlugin from '@xmpp/iq/callee.js';
 import iqCallerPlugin, { type IQCaller } from '@xmpp/iq/caller.js';
 import middlewarePlugin from '@xmpp/middleware';
 import resourceBinding from '@xmpp/resource-binding';
@@ -27,6 +31,8 @@ export interface ConnectionOptions extends Credentials {
   resource?: string;
   /** TLS settings for xmpps:// and STARTTLS (./tls.ts); default: Node's CAs, the XMPP domain's name. */
   tls?: TlsSettings;
+  /** Told each time the connection answers a ping from the server. */
+  onServerPing?: () => void;
 }
 
 export interface XmppConnection {
@@ -47,6 +53,11 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
   const middleware = middlewarePlugin({ entity });
   const streamFeatures = streamFeaturesPlugin({ middleware });
   const iqCaller = iqCallerPlugin({ middleware, entity });
+  // The callee answers <service-unavailable/> to every get/set no handler takes.
+  iqCalleePlugin({ middleware, entity }).get('urn:xmpp:ping', 'ping', () => {
+    options.onServerPing?.();
+    return true;
+  });
   startTls(streamFeatures, options.tls ?? {}, options.domain);
   saslNegotiation({ streamFeatures }, () => ({
     username: options.username,

@@ -36,3 +36,33 @@ export class LoginRefused extends Error {
     this.name = 'LoginRefused';
   }
 }
+
+/**
+ * The request was sent, then the connection was lost before an answer: the
+ * server may or may not have carried it out (a 504, never a 503).
+ */
+export class OutcomeUnknown extends Error {
+  constructor(reason: string) {
+    super(`${reason}; the request had been sent, so its outcome is unknown`);
+    this.name = 'OutcomeUnknown';
+  }
+}
+
+/** Too many XMPP requests in flight and none freed up in time; nothing was sent. */
+export class Overloaded extends Error {
+  constructor(
+    readonly retryAfterSeconds: number,
+    detail: string,
+  ) {
+    super(detail);
+    this.name = 'Overloaded';
+  }
+}
+
+/** The server answered, but not in a shape the bridge can read; nothing is assumed from it. */
+export class UnexpectedAnswer extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'UnexpectedAnswer';
+  }
+}

@@ -1,23 +1,43 @@
-// One connection's IQ traffic with deadlines and in-flight tracking. xmpp.js
-// leaves requests waiting for their own timeout when the stream drops (see
-// XMPP-FACTS), so every request is registered here and failed at once when
-// the connection goes away.
+// One connection's IQ traffic: ids, deadlines, in-flight tracking, and what
+// is known about each request when it fails. Replies are matched here rather
+// than by xmpp.js's IQCaller, because the bridge must know whether a request
+// had left the process when the connection went away: never sent is "nothing
+// was done" (503), sent is "outcome unknown" (504). xmpp.js also leaves its
+// requests waiting for their own timeout when the stream drops (XMPP-FACTS).
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@xmpp/client-core';
 import type { Element } from '@xmpp/xml';
-import StanzaError from '@xmpp/middleware/lib/StanzaError.js';
-import type { XmppConnection } from './connect.js';
-import { RequestTimeout, SessionUnavailable, StanzaFailure } from './errors.js';
+import { OutcomeUnknown, RequestTimeout, SessionUnavailable, StanzaFailure } from './errors.js';
+
+const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
 interface Pending {
-  fail(error: Error): void;
+  /** The address the request went to: only it may answer. */
+  to: string | undefined;
+  /** The stanza was handed to the operating system. */
+  sent: boolean;
+  settle(outcome: { reply: Element } | { error: Error }): void;
+}
+
+export interface IqChannelHooks {
+  /** A request got no answer before its deadline. */
+  onTimeout?: () => void;
 }
 
 export class IqChannel {
-  readonly #connection: XmppConnection;
-  readonly #pending = new Set<Pending>();
+  readonly #entity: Client;
+  readonly #hooks: IqChannelHooks;
+  readonly #pending = new Map<string, Pending>();
+  /** Unguessable ids: another account must not be able to forge an answer. */
+  readonly #prefix = randomBytes(9).toString('base64url');
+  #counter = 0;
   #closedReason: string | undefined;
+  readonly #onElement = (element: Element): void => this.#receive(element);
 
-  constructor(connection: XmppConnection) {
-    this.#connection = connection;
+  constructor(entity: Client, hooks: IqChannelHooks = {}) {
+    this.#entity = entity;
+    this.#hooks = hooks;
+    entity.on('element', this.#onElement);
   }
 
   get inFlight(): number {
@@ -29,44 +49,78 @@ export class IqChannel {
     if (this.#closedReason !== undefined) {
       return Promise.reject(new SessionUnavailable(this.#closedReason));
     }
-    const { iqCaller } = this.#connection;
+    this.#counter += 1;
+    const id = `${this.#prefix}${this.#counter.toString(36)}`;
+    iq.attrs.id = id;
     return new Promise<Element>((resolve, reject) => {
-      let settled = false;
-      const settle = (outcome: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.#pending.delete(pending);
-        // Drop xmpp.js's own handler so a late answer is simply ignored.
-        const id = iq.attrs.id as string | undefined;
-        if (id !== undefined) iqCaller.handlers.delete(id);
-        outcome();
+      const pending: Pending = {
+        to: iq.attrs.to as string | undefined,
+        sent: false,
+        settle: (outcome) => {
+          if (this.#pending.get(id) !== pending) return;
+          this.#pending.delete(id);
+          clearTimeout(timer);
+          if ('reply' in outcome) resolve(outcome.reply);
+          else reject(outcome.error);
+        },
       };
-      const pending: Pending = { fail: (error) => settle(() => reject(error)) };
-      const timer = setTimeout(() => pending.fail(new RequestTimeout(timeoutMs)), timeoutMs);
-      this.#pending.add(pending);
-      // xmpp.js's timer starts after ours with the same length, so ours
-      // decides; a longer one would keep the process alive after shutdown.
-      iqCaller.request(iq, timeoutMs).then(
-        (reply) => settle(() => resolve(reply)),
-        (error: unknown) => pending.fail(translate(error, timeoutMs)),
-      );
+      const timer = setTimeout(() => {
+        pending.settle({ error: new RequestTimeout(timeoutMs) });
+        this.#hooks.onTimeout?.();
+      }, timeoutMs);
+      this.#pending.set(id, pending);
+      const notSent = (error: unknown) =>
+        pending.settle({
+          error: new SessionUnavailable(`the XMPP connection failed: ${error instanceof Error ? error.message : String(error)}`),
+        });
+      try {
+        this.#entity.send(iq).then(() => {
+          pending.sent = true;
+        }, notSent);
+      } catch (error) {
+        notSent(error);
+      }
     });
   }
 
-  /** Fails every request in flight and refuses new ones. */
+  /**
+   * Fails every request in flight and refuses new ones: those already sent
+   * with OutcomeUnknown, the others with SessionUnavailable.
+   */
   close(reason: string): void {
     this.#closedReason ??= reason;
-    for (const pending of [...this.#pending]) pending.fail(new SessionUnavailable(reason));
+    this.#entity.off('element', this.#onElement);
+    for (const pending of [...this.#pending.values()]) {
+      pending.settle({ error: pending.sent ? new OutcomeUnknown(reason) : new SessionUnavailable(reason) });
+    }
+  }
+
+  #receive(element: Element): void {
+    if (element.name !== 'iq') return;
+    const { type, id, from } = element.attrs as Record<string, string | undefined>;
+    if ((type !== 'result' && type !== 'error') || id === undefined) return;
+    const pending = this.#pending.get(id);
+    if (pending === undefined || !this.#answersFrom(pending.to, from)) return;
+    pending.settle(type === 'result' ? { reply: element } : { error: stanzaFailure(element) });
+  }
+
+  /** RFC 6120 §8.1.2.1: the answer comes from the address asked, or from the server for the own account. */
+  #answersFrom(to: string | undefined, from: string | undefined): boolean {
+    if (from === to) return true;
+    if (to !== undefined) return false;
+    const own = this.#entity.jid;
+    return from === own?.bare().toString() || from === own?.domain;
   }
 }
 
-function translate(error: unknown, timeoutMs: number): Error {
-  if (error instanceof StanzaError) {
-    return new StanzaFailure(error.condition, error.text, error.type);
-  }
-  if (error instanceof Error && error.name === 'TimeoutError') return new RequestTimeout(timeoutMs);
-  // Sending on a socket that is already gone throws a TypeError in xmpp.js.
-  const message = error instanceof Error ? error.message : String(error);
-  return new SessionUnavailable(`the XMPP connection failed: ${message}`);
+function stanzaFailure(reply: Element): StanzaFailure {
+  const error = reply.getChild('error');
+  const condition = error?.children.find(
+    (child): child is Element => typeof child !== 'string' && child.attrs.xmlns === NS_STANZAS && child.name !== 'text',
+  );
+  return new StanzaFailure(
+    condition?.name ?? 'undefined-condition',
+    error?.getChildText('text', NS_STANZAS) ?? '',
+    error?.attrs.type as string | undefined,
+  );
 }

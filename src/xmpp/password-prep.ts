@@ -3,6 +3,7 @@
 // bare <item-not-found/> on such a password, and change-user-password ignores
 // the refusal and answers success without changing anything: so the bridge
 // checks first.
+import { prepare } from './sasl/scram.js';
 import { nodeprep } from './stringprep.js';
 
 /**
@@ -17,4 +18,14 @@ import { nodeprep } from './stringprep.js';
  */
 export function passesResourceprep(password: string): boolean {
   return nodeprep(password.replace(/[ "&'/:<>@]/g, '0')) !== undefined;
+}
+
+/** Whether SASL could send this password at all (RFC 4013); one it refuses cannot be anyone's. */
+export function passesSaslprep(password: string): boolean {
+  try {
+    prepare(password, 'password');
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,20 +1,30 @@
-// The bridge's own long-lived XMPP session: connects, stays connected,
-// reconnects with exponential backoff, and knows whether it is up. Requests
-// while it is down fail at once (never queue), so callers get a prompt 503.
+// The bridge's own long-lived XMPP session: connects, stays connected (its
+// Link pings an idle server and recycles a dead path), reconnects with
+// exponential backoff, and knows whether it is up. Requests while it is down
+// fail at once (never queue), so callers get a prompt 503; requests beyond
+// the in-flight bound wait briefly, then get a 503 with Retry-After.
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import type { Logger } from 'pino';
-import { createConnection, type ConnectionOptions, type XmppConnection } from './connect.js';
-import { withDeadline } from './deadline.js';
-import { IqChannel } from './iq-channel.js';
-import { loginFailureCondition } from './login.js';
-import { SessionUnavailable } from './errors.js';
+import type { Credentials } from './connect.js';
+import type { Connector } from './connector.js';
+import { LoginRefused, SessionUnavailable } from './errors.js';
+import type { InFlightLimit } from './in-flight-limit.js';
+import type { Keepalive, Link } from './link.js';
 import { observed, operationOf, type XmppObserver } from './observe.js';
 
-export interface SessionOptions extends Omit<ConnectionOptions, 'resource'> {
+export interface SessionOptions {
+  credentials: Credentials;
   requestTimeoutMs: number;
   reconnect: { initialDelayMs: number; maxDelayMs: number };
+  keepalive: Keepalive;
+}
+
+export interface SessionDeps {
+  connector: Connector;
+  limit: InFlightLimit;
+  log: Logger;
+  observer?: XmppObserver;
 }
 
 export interface SessionEvents {
@@ -24,34 +34,31 @@ export interface SessionEvents {
 
 export class XmppSession extends EventEmitter<SessionEvents> {
   readonly #options: SessionOptions;
-  readonly #log: Logger;
-  readonly #observer: XmppObserver | undefined;
-  #connection: XmppConnection | undefined;
-  #channel: IqChannel | undefined;
+  readonly #deps: SessionDeps;
+  #link: Link | undefined;
   #stopped = true;
   #downReason = 'not connected yet';
   #attempt = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #reconnects = 0;
 
-  constructor(options: SessionOptions, log: Logger, observer?: XmppObserver) {
+  constructor(options: SessionOptions, deps: SessionDeps) {
     super();
     this.#options = options;
-    this.#log = log;
-    this.#observer = observer;
+    this.#deps = deps;
   }
 
   get isUp(): boolean {
-    return this.#channel !== undefined;
+    return this.#link !== undefined;
   }
 
-  /** Why the session is down (for /ready and 503 details); undefined while up. */
+  /** Why the session is down (for logs and 503 details); undefined while up. */
   get downReason(): string | undefined {
     return this.isUp ? undefined : this.#downReason;
   }
 
   get inFlight(): number {
-    return this.#channel?.inFlight ?? 0;
+    return this.#link?.inFlight ?? 0;
   }
 
   get reconnects(): number {
@@ -64,81 +71,68 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     return this.#connect();
   }
 
+  /** Resolves once the stream is closed (the server's closing tag, or xmpp.js's own timeout). */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
-    const connection = this.#connection;
-    this.#markDown('the bridge is shutting down');
-    if (connection) await connection.entity.stop().catch(() => undefined);
+    await this.#link?.close('the bridge is shutting down');
   }
 
   request(iq: Element, timeoutMs = this.#options.requestTimeoutMs): Promise<Element> {
     // Names the payload only (e.g. "query jabber:iq:register"): never its content.
     const operation = operationOf(iq);
-    return observed(this.#observer, operation, () => {
-      const channel = this.#channel;
-      if (!channel) {
-        return Promise.reject(new SessionUnavailable(`no XMPP session to the server (${this.#downReason})`));
-      }
-      this.#log.debug({ payload: operation }, 'xmpp request');
-      return channel.request(iq, timeoutMs);
-    });
+    return observed(this.#deps.observer, operation, () =>
+      this.#deps.limit.run(() => {
+        // Looked up once a slot is granted: the session may have dropped meanwhile.
+        const link = this.#link;
+        if (!link) {
+          return Promise.reject(new SessionUnavailable(`no XMPP session to the server (${this.#downReason})`));
+        }
+        this.#deps.log.debug({ payload: operation }, 'xmpp request');
+        return link.request(iq, timeoutMs);
+      }),
+    );
   }
 
   async #connect(): Promise<void> {
     if (this.#stopped) return;
-    const connection = createConnection({
-      ...this.#options,
-      // A unique resource: several bridge instances on one account must not
-      // replace each other's sessions (ejabberd resolves a resource conflict
-      // by closing the older stream).
-      resource: `ejabberd-restful-${randomBytes(4).toString('hex')}`,
-    });
-    const { entity } = connection;
-    // Without an 'error' listener xmpp.js crashes the process on stream errors.
-    entity.on('error', (error: Error) => {
-      this.#log.warn({ err: error.message }, 'xmpp session error');
-    });
-    entity.on('disconnect', () => {
-      if (this.#connection !== connection) return;
-      this.#markDown('the connection to the XMPP server was lost');
-      this.#scheduleReconnect();
-    });
-    this.#connection = connection;
+    const { log } = this.#deps;
+    let link: Link;
     try {
-      await withDeadline(entity.start(), this.#options.timeoutMs);
+      link = await this.#deps.connector.open(this.#options.credentials, {
+        keepalive: this.#options.keepalive,
+        onServerPing: () => log.debug('answered a ping from the XMPP server'),
+      });
     } catch (error) {
-      const refused = loginFailureCondition(error);
-      this.#downReason = refused
-        ? `the XMPP server refused the bridge's login (${refused})`
-        : `cannot connect to the XMPP server: ${(error as Error).message}`;
-      this.#log.error({ reason: this.#downReason }, 'xmpp session failed to start');
-      if (this.#connection === connection) this.#connection = undefined;
-      entity.stop().catch(() => undefined);
+      this.#downReason =
+        error instanceof LoginRefused
+          ? `the XMPP server refused the bridge's login (${error.condition})`
+          : `cannot connect to the XMPP server: ${(error as Error).message}`;
+      log.error({ reason: this.#downReason }, 'xmpp session failed to start');
       this.#scheduleReconnect();
       return;
     }
-    if (this.#stopped || this.#connection !== connection) {
-      entity.stop().catch(() => undefined);
+    if (this.#stopped) {
+      void link.close('the bridge is shutting down');
       return;
     }
-    this.#attempt = 0;
-    this.#channel = new IqChannel(connection);
-    this.#log.info({ jid: entity.jid?.toString() }, 'xmpp session up');
-    this.emit('up');
-  }
-
-  #markDown(reason: string): void {
-    const wasUp = this.isUp;
-    this.#downReason = reason;
-    this.#channel?.close(reason);
-    this.#channel = undefined;
-    this.#connection = undefined;
-    if (wasUp) {
+    const down = (reason: string) => {
+      this.#link = undefined;
+      this.#downReason = reason;
       // Expected when the bridge itself stops; a warning otherwise.
-      this.#log[this.#stopped ? 'info' : 'warn']({ reason }, 'xmpp session down');
+      log[this.#stopped ? 'info' : 'warn']({ reason }, 'xmpp session down');
       this.emit('down', reason);
+      this.#scheduleReconnect();
+    };
+    if (!link.isUp) {
+      down('the connection to the XMPP server was lost right after login');
+      return;
     }
+    link.once('down', down);
+    this.#attempt = 0;
+    this.#link = link;
+    log.info({ jid: link.jid }, 'xmpp session up');
+    this.emit('up');
   }
 
   #scheduleReconnect(): void {

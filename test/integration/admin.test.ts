@@ -9,9 +9,8 @@ import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js
 import { executeCommand } from '../../src/xmpp/adhoc.js';
 import { adminNode } from '../../src/xmpp/admin-commands.js';
 import { createConnection } from '../../src/xmpp/connect.js';
-import { withUserSession } from '../../src/xmpp/login.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
-import { bridgeConfig, canLogIn, KEY, uniqueName } from '../support/fixtures.js';
+import { asUser, bridgeConfig, canLogIn, KEY, uniqueName } from '../support/fixtures.js';
 
 const HOST = 'localhost';
 const OTHER_HOST = 'example.net';
@@ -112,8 +111,7 @@ describe('admin module against ejabberd (key)', function () {
   };
   /** The current message of the day, read from edit-motd's form in an admin session of the test's own. */
   const storedMotd = () =>
-    withUserSession(
-      { service: server.service, username: 'admin', domain: HOST, password: server.adminPassword, timeoutMs: 5000 },
+    asUser(server.service, { username: 'admin', domain: HOST, password: server.adminPassword },
       async (session) => {
         const { fields } = await executeCommand(session, HOST, adminNode('edit-motd'), undefined);
         return { subject: fields.get('subject') ?? [], body: fields.get('body') ?? [] };

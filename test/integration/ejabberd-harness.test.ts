@@ -5,16 +5,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
-import { withUserSession } from '../../src/xmpp/login.js';
 import { LoginRefused } from '../../src/xmpp/errors.js';
+import { asUser } from '../support/fixtures.js';
 
 /** 'ok', or the SASL condition the server refused the login with. */
 async function login(e: ThrowawayEjabberd, username: string, password: string): Promise<string> {
   try {
-    await withUserSession(
-      { service: e.service, domain: e.host, username, password, timeoutMs: 5000 },
-      () => Promise.resolve(),
-    );
+    await asUser(e.service, { domain: e.host, username, password });
     return 'ok';
   } catch (err) {
     if (err instanceof LoginRefused) return err.condition;

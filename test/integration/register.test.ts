@@ -3,10 +3,9 @@
 import { expect } from 'chai';
 import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
 import { PRIVATE_EMAIL_NS } from '../../src/api/register/private-email.js';
-import { withUserSession } from '../../src/xmpp/login.js';
 import { loadPrivate } from '../../src/xmpp/private-storage.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
-import { bridgeConfig, canLogIn, KEY, uniqueName } from '../support/fixtures.js';
+import { asUser, bridgeConfig, canLogIn, KEY, uniqueName } from '../support/fixtures.js';
 
 describe('register module against ejabberd', function () {
   let server: ThrowawayEjabberd;
@@ -110,8 +109,7 @@ describe('register module against ejabberd', function () {
 
   describe('private_email hook', function () {
     const storedEmail = (username: string, password: string) =>
-      withUserSession(
-        { service: server.service, username, domain: HOST, password, timeoutMs: 5000 },
+      asUser(server.service, { username, domain: HOST, password },
         async (session) => (await loadPrivate(session, 'email', PRIVATE_EMAIL_NS))?.text(),
       );
 

@@ -5,7 +5,7 @@ import type { Element } from '@xmpp/xml';
 import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
 import { createConnection } from '../../src/xmpp/connect.js';
 import { LoginRefused } from '../../src/xmpp/errors.js';
-import { withUserSession } from '../../src/xmpp/login.js';
+import { asUser } from '../support/fixtures.js';
 
 /** Logs in and reports the mechanism the client chose, or 'refused'. */
 async function login(server: ThrowawayEjabberd, username: string, password: string): Promise<string> {
@@ -50,10 +50,7 @@ describe('SASL against ejabberd', function () {
     it('is refused with a wrong password, as LoginRefused', async function () {
       expect(await login(server, 'jürgen', 'passwörd')).to.equal('refused');
       try {
-        await withUserSession(
-          { service: server.service, username: 'jürgen', domain: server.host, password: 'wrong', timeoutMs: 5000 },
-          () => Promise.resolve(),
-        );
+        await asUser(server.service, { username: 'jürgen', domain: server.host, password: 'wrong' });
         expect.fail('expected LoginRefused');
       } catch (error) {
         expect(error).to.be.instanceOf(LoginRefused);

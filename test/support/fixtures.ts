@@ -5,7 +5,9 @@ import net from 'node:net';
 import path from 'node:path';
 import type { ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
 import { LoginRefused } from '../../src/xmpp/errors.js';
-import { withUserSession } from '../../src/xmpp/login.js';
+import type { Credentials } from '../../src/xmpp/connect.js';
+import { Connector } from '../../src/xmpp/connector.js';
+import { withUserSession, type UserSession } from '../../src/xmpp/login.js';
 
 export const KEY = 'test-key-8f3a1c';
 
@@ -27,6 +29,8 @@ export function bridgeConfig(server: ThrowawayEjabberd, extra: Record<string, un
       // A register mount without a key refuses everything.
       { path: 'open', module: 'register' },
     ],
+    // ejabberd.yml.example exempts the bridge from mod_fail2ban, as deployments should.
+    limits: { failed_logins: { server_guard: 'off' } },
     log: { level: 'debug' },
     ...extra,
   };
@@ -56,10 +60,19 @@ export async function freePort(): Promise<number> {
 /** Whether `server` accepts this login (checked with the bridge's own SASL). */
 export async function canLogIn(server: ThrowawayEjabberd, username: string, password: string, host = server.host): Promise<boolean> {
   try {
-    await withUserSession({ service: server.service, username, domain: host, password, timeoutMs: 5000 }, () => Promise.resolve());
+    await asUser(server.service, { username, domain: host, password }, () => Promise.resolve());
     return true;
   } catch (error) {
     if (error instanceof LoginRefused) return false;
     throw error;
   }
+}
+
+/** Logs in as a user on a connection of the test's own (the bridge's SASL and lifecycle), runs `work`, logs out. */
+export function asUser<T = void>(
+  service: string,
+  credentials: Credentials,
+  work: (session: UserSession) => Promise<T> = () => Promise.resolve(undefined as T),
+): Promise<T> {
+  return withUserSession(new Connector({ service, timeoutMs: 5000 }), credentials, work, { requestTimeoutMs: 5000 });
 }

@@ -290,14 +290,16 @@ describe('ScramClient', () => {
       expect(await tryFirst('r=cnonc,s=QSXCR+Q6sek8bf92,i=4096')).to.be.instanceOf(ScramError);
     });
 
-    it('rejects absurd iteration counts but accepts low sane ones', async () => {
+    it('rejects iteration counts below RFC 7677 (4096) or absurdly high, and accepts 4096', async () => {
       expect(await tryFirst('r=cnonceS,s=QSXCR+Q6sek8bf92,i=0')).to.be.instanceOf(ScramError);
+      expect(await tryFirst('r=cnonceS,s=QSXCR+Q6sek8bf92,i=1')).to.be.instanceOf(ScramError);
+      expect(await tryFirst('r=cnonceS,s=QSXCR+Q6sek8bf92,i=4095')).to.be.instanceOf(ScramError);
       expect(await tryFirst('r=cnonceS,s=QSXCR+Q6sek8bf92,i=1000001')).to.be.instanceOf(ScramError);
       expect(await tryFirst('r=cnonceS,s=QSXCR+Q6sek8bf92,i=-5')).to.be.instanceOf(ScramError);
       expect(await tryFirst('r=cnonceS,s=QSXCR+Q6sek8bf92,i=1e3')).to.be.instanceOf(ScramError);
       const client = new ScramClient({ hash: 'sha1', username: 'user', password: 'pencil', nonce: 'cnonce' });
       client.clientFirst();
-      expect((await client.clientFinal(utf8('r=cnonceS,s=QSXCR+Q6sek8bf92,i=1'))).toString()).to.match(/^c=biws,r=cnonceS,p=/);
+      expect((await client.clientFinal(utf8('r=cnonceS,s=QSXCR+Q6sek8bf92,i=4096'))).toString()).to.match(/^c=biws,r=cnonceS,p=/);
     });
 
     it('rejects malformed messages, mandatory extensions and server errors', async () => {

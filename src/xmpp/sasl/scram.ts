@@ -16,8 +16,12 @@ const MECHANISMS: Record<ScramHash, ScramMechanism> = {
 
 const HASH_BYTES: Record<ScramHash, number> = { sha1: 20, sha256: 32 };
 
-/** Iteration counts outside this range are treated as a hostile or broken server. */
-export const MIN_ITERATIONS = 1;
+/**
+ * Iteration counts outside this range are treated as a hostile or broken
+ * server. RFC 7677 §4 asks for at least 4096: fewer would let an attacker who
+ * strips STARTTLS crack the proof cheaply.
+ */
+export const MIN_ITERATIONS = 4096;
 export const MAX_ITERATIONS = 1_000_000;
 
 // gs2-header without channel binding or authzid, and its base64 ("biws").
