@@ -6,8 +6,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Accounts, type UserLogin } from './accounts/accounts.js';
-import { FailedLoginBudget } from './accounts/failed-login-budget.js';
 import { AdminLogin } from './accounts/admin-login.js';
+import { LoginLimits } from './accounts/login-limits.js';
+import { ProtectedAccounts } from './accounts/protected-accounts.js';
 import { ServerCapabilities } from './accounts/server-capabilities.js';
 import { ServerCommands } from './accounts/server-commands.js';
 import { adminModule, type AdminDeps } from './api/admin/module.js';
@@ -20,6 +21,8 @@ import { openApiDocument } from './ops/openapi.js';
 import { recordingObserver } from './ops/request-context.js';
 import { opsRoutes } from './ops/routes.js';
 import { VERSION } from './ops/version.js';
+import { Connector } from './xmpp/connector.js';
+import { InFlightLimit } from './xmpp/in-flight-limit.js';
 import { withUserSession } from './xmpp/login.js';
 import { XmppSession } from './xmpp/session.js';
 import type { TlsSettings } from './xmpp/tls.js';
@@ -62,61 +65,59 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
   // Metrics and the access log hear of every XMPP exchange; metrics exist once the session does.
   let metrics: BridgeMetrics | undefined;
   const observer = recordingObserver({ exchange: (...args) => metrics?.exchange(...args) });
-  // Ended at the end of the grace period, so no user session outlives shutdown.
-  const userSessions = new AbortController();
-  let userSessionsOpen = 0;
+  const xmppLog = log.child({ component: 'xmpp' });
+  // Every connection, the admin session's and each user login's; ended together at shutdown.
+  const connector = new Connector({ service: xmpp.service, tls, timeoutMs: xmpp.requestTimeoutMs, log: xmppLog });
+  const inFlight = config.limits.xmppInFlight;
+  const limit = new InFlightLimit({ max: inFlight.max, queue: inFlight.queue, waitMs: inFlight.queueWaitMs });
   let draining = false;
 
   const session = new XmppSession(
     {
-      service: xmpp.service,
-      username: xmpp.jid.local,
-      domain: xmpp.jid.domain,
-      password: xmpp.password,
-      timeoutMs: xmpp.requestTimeoutMs,
+      credentials: { username: xmpp.jid.local, domain: xmpp.jid.domain, password: xmpp.password },
       requestTimeoutMs: xmpp.requestTimeoutMs,
       reconnect: xmpp.reconnect,
-      tls,
+      keepalive: xmpp.keepalive,
     },
-    log.child({ component: 'xmpp' }),
-    observer,
+    { connector, limit, log: xmppLog, observer },
   );
+  let userSessionsOpen = 0;
   if (config.metrics.enabled) metrics = new BridgeMetrics(session, () => userSessionsOpen);
-  const loginAs: UserLogin = async (account, password, work) => {
-    userSessionsOpen += 1;
-    try {
-      return await withUserSession(
-        {
-          service: xmpp.service,
-          username: account.username,
-          domain: account.host,
-          password,
-          timeoutMs: xmpp.requestTimeoutMs,
-          tls,
-        },
-        work,
-        { observer, signal: userSessions.signal },
-      );
-    } finally {
-      userSessionsOpen -= 1;
-    }
-  };
+  // A user login takes a slot of the in-flight bound like an IQ does.
+  const loginAs: UserLogin = (account, password, work) =>
+    limit.run(async () => {
+      userSessionsOpen += 1;
+      try {
+        return await withUserSession(
+          connector,
+          { username: account.username, domain: account.host, password },
+          work,
+          { observer, requestTimeoutMs: xmpp.requestTimeoutMs },
+        );
+      } finally {
+        userSessionsOpen -= 1;
+      }
+    });
   const failed = config.limits.failedLogins;
-  // One budget for every password check made on a caller's behalf (register module and admin Basic auth).
-  const budget = failed && new FailedLoginBudget(failed.max, failed.windowSeconds);
-  const accounts = new Accounts({ session, loginAs, budget });
+  // One set of limits for every password check made on a caller's behalf (register module and admin Basic auth).
+  const limits = new LoginLimits(failed);
+  if (failed.serverGuard) {
+    log.warn(
+      { serverGuard: failed.serverGuard },
+      'limits.failed_logins.server_guard is on: after that many failed logins in all, every password check answers 429 ' +
+        "until the window passes. It keeps mod_fail2ban from banning the bridge's address; exempt that address in ejabberd " +
+        '(mod_fail2ban access, as ejabberd.yml.example does) and set server_guard: off',
+    );
+  }
+  const protectedAccounts = new ProtectedAccounts(config.protectedAccounts);
+  const accounts = new Accounts({ session, loginAs, limits, protectedAccounts });
   // Which ad-hoc commands the server offers the bridge, listed again on every (re)connect.
   const capabilities = new ServerCapabilities(session, config.hosts);
   session.on('up', () => void capabilities.refresh());
+  capabilities.on('discovered', () => xmppLog.debug('xmpp capabilities listed'));
   const admin: AdminDeps = {
-    server: new ServerCommands({
-      session,
-      accounts,
-      capabilities,
-      hosts: config.hosts,
-      bridgeAccount: { username: xmpp.jid.local, host: xmpp.jid.domain },
-    }),
-    adminLogin: new AdminLogin({ loginAs, budget, hosts: config.hosts }),
+    server: new ServerCommands({ session, accounts, capabilities, hosts: config.hosts, protectedAccounts }),
+    adminLogin: new AdminLogin({ loginAs, limits, hosts: config.hosts }),
     capabilities,
     hosts: config.hosts,
     log,
@@ -126,6 +127,7 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
   const { app, routes } = createApp({
     basePath: config.basePath,
     bodyLimitBytes: config.limits.bodyBytes,
+    trustedProxies: config.trustedProxies,
     log,
     mounts: config.api.map((mount) => ({
       path: mount.path,
@@ -145,6 +147,9 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
   // HTTP first, so /health answers while the first XMPP attempt runs.
   const handle = app.callback();
   const server = createServer((req, res) => void handle(req, res));
+  // A client that trickles its request in must not hold a connection for Node's default 300 s.
+  server.requestTimeout = config.limits.requestReceiveMs;
+  server.headersTimeout = Math.min(server.headersTimeout, config.limits.requestReceiveMs);
   const url = `${await listen(server, config.listen)}${config.basePath}`;
   let metricsServer: Server | undefined;
   let metricsUrl: string | undefined;
@@ -163,7 +168,7 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
     routes,
     close: (graceMs = config.shutdown.gracePeriodMs) => {
       draining = true;
-      return shutdown({ server, metricsServer, session, userSessions, openUserSessions: () => userSessionsOpen }, graceMs, log);
+      return shutdown({ server, metricsServer, session, connector, openUserSessions: () => userSessionsOpen }, graceMs, log);
     },
   };
 }
@@ -208,7 +213,7 @@ interface Running {
   server: Server;
   metricsServer: Server | undefined;
   session: XmppSession;
-  userSessions: AbortController;
+  connector: Connector;
   openUserSessions(): number;
 }
 
@@ -218,7 +223,7 @@ interface Running {
  * ends user sessions and the XMPP session.
  */
 async function shutdown(running: Running, graceMs: number, log: Logger): Promise<void> {
-  const { server, metricsServer, session, userSessions } = running;
+  const { server, metricsServer, session, connector } = running;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Logged once the listener is closed: whoever reads it may rely on that.
   log.info({ graceMs }, 'shutting down');
@@ -228,20 +233,23 @@ async function shutdown(running: Running, graceMs: number, log: Logger): Promise
   let backstop: NodeJS.Timeout | undefined;
   const timer = setTimeout(() => {
     log.warn({ userSessions: running.openUserSessions() }, 'grace period over; ending requests still in flight');
-    // XMPP requests in flight fail at once, so their callers still get a 503...
-    userSessions.abort();
+    // XMPP requests in flight fail at once, so their callers still get an answer
+    // (504 for those already sent, whose outcome is unknown)...
     void session.stop();
+    void connector.closeAll('the bridge is shutting down');
     // ...and connections that even then do not finish are cut.
     backstop = setTimeout(() => server.closeAllConnections(), 1000);
   }, graceMs);
   await closed;
   clearTimeout(timer);
   clearTimeout(backstop);
-  userSessions.abort();
   // Closing the stream waits for the server's closing tag; a server that has
   // stopped answering must not hold the shutdown up.
   let cap: NodeJS.Timeout | undefined;
-  await Promise.race([session.stop(), new Promise<void>((resolve) => (cap = setTimeout(resolve, STREAM_CLOSE_WAIT_MS)))]);
+  await Promise.race([
+    Promise.all([session.stop(), connector.closeAll('the bridge is shutting down')]),
+    new Promise<void>((resolve) => (cap = setTimeout(resolve, STREAM_CLOSE_WAIT_MS))),
+  ]);
   clearTimeout(cap);
   await metricsClosed;
   log.info('stopped');

@@ -10,20 +10,16 @@ import {
   type IqRequester,
 } from '../xmpp/in-band-registration.js';
 import type { UserSession } from '../xmpp/login.js';
-import { passesResourceprep } from '../xmpp/password-prep.js';
+import { passesResourceprep, passesSaslprep } from '../xmpp/password-prep.js';
 import { storePrivate } from '../xmpp/private-storage.js';
-import type { FailedLoginBudget } from './failed-login-budget.js';
+import { StanzaFailure } from '../xmpp/errors.js';
+import { jidOf, type Account } from './account.js';
+import type { LoginLimits } from './login-limits.js';
+import type { ProtectedAccounts } from './protected-accounts.js';
 import { Refusal } from './refusal.js';
-import { attempt } from './xmpp-outcome.js';
+import { attempt, isWrongPassword } from './xmpp-outcome.js';
 
-/** A validated account: username nodeprep'd, host one of the configured hosts. */
-export interface Account {
-  username: string;
-  host: string;
-}
-
-export const jidOf = (account: Account): string => `${account.username}@${account.host}`;
-
+export { jidOf, type Account } from './account.js';
 /**
  * ejabberd stores only passwords that pass resourceprep; through an admin
  * command it would crash (add-user) or answer success without changing
@@ -46,9 +42,13 @@ export interface AccountsDeps {
   /** The bridge's own admin session. */
   session: IqRequester;
   loginAs: UserLogin;
-  /** Caps failed password checks (see failed-login-budget.ts); undefined: no cap. */
-  budget: FailedLoginBudget | undefined;
+  /** Limits on wrong passwords (./login-limits.ts). */
+  limits: LoginLimits;
+  /** Accounts never registered, removed or re-passworded through the bridge. */
+  protectedAccounts: ProtectedAccounts;
 }
+
+const WRONG_OLD_PASSWORD = new Refusal('not_allowed', 'the old password is wrong');
 
 export class Accounts {
   readonly #deps: AccountsDeps;
@@ -58,6 +58,7 @@ export class Accounts {
   }
 
   async register(account: Account, password: string): Promise<void> {
+    this.#deps.protectedAccounts.assertMutable(account);
     await attempt(() => registerAccount(this.#deps.session, account.host, account.username, password), {
       conflict: ['exists', `${jidOf(account)} is already registered`],
       'not-acceptable': ['not_allowed', 'the XMPP server refused this password (empty, too weak or not acceptable)'],
@@ -77,28 +78,39 @@ export class Accounts {
     return last.kind !== 'never';
   }
 
+  /**
+   * Removes the account if `password` is right. Checked here first: ejabberd
+   * skips the password check for a <remove/> naming the sender's own account.
+   */
   async unregister(account: Account, password: string): Promise<void> {
+    const { protectedAccounts, limits, session } = this.#deps;
+    protectedAccounts.assertMutable(account);
     await this.assertExists(account);
-    await attempt(
-      () => removeAccountByPassword(this.#deps.session, account.host, account.username, password),
-      { forbidden: ['not_allowed', 'the password is wrong'] },
-    );
+    const remove = () => removeAccountByPassword(session, account.host, account.username, password);
+    // ejabberd answers <forbidden/> for a wrong password: a refusal like a failed login (not one fail2ban sees).
+    const wrong = (error: unknown) => error instanceof StanzaFailure && error.condition === 'forbidden';
+    await attempt(() => limits.check({ account: jidOf(account), login: false }, remove, wrong), {
+      forbidden: ['not_allowed', 'the password is wrong'],
+    });
   }
 
   async changePassword(account: Account, oldPassword: string, newPassword: string): Promise<void> {
+    const { protectedAccounts, limits, loginAs } = this.#deps;
+    protectedAccounts.assertMutable(account);
+    // A password SASLprep refuses cannot be anyone's: wrong, and no login is spent on it.
+    if (!passesSaslprep(oldPassword)) throw WRONG_OLD_PASSWORD;
     await this.assertExists(account);
     const change = () =>
-      this.#deps.loginAs(account, oldPassword, (user) =>
-        changeOwnPassword(user, account.host, account.username, newPassword),
-      );
+      loginAs(account, oldPassword, (user) => changeOwnPassword(user, account.host, account.username, newPassword));
     await attempt(
-      () => (this.#deps.budget ? this.#deps.budget.spend(change) : change()),
+      () => limits.check({ account: jidOf(account), login: true }, change, isWrongPassword),
       { 'not-acceptable': ['not_allowed', 'the XMPP server refused the new password'] },
-      new Refusal('not_allowed', 'the old password is wrong'),
+      WRONG_OLD_PASSWORD,
     );
   }
 
   async forceChangePassword(account: Account, newPassword: string): Promise<void> {
+    this.#deps.protectedAccounts.assertMutable(account);
     assertStorablePassword(newPassword);
     await this.assertExists(account);
     await attempt(() => changeUserPassword(this.#deps.session, account.host, jidOf(account), newPassword), {

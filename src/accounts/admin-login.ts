@@ -6,10 +6,10 @@
 // that list is what this account may do as an admin, host by host.
 import { listCommandsByHost } from '../xmpp/adhoc.js';
 import { ADMIN_NS } from '../xmpp/admin-commands.js';
-import { prepare as saslPrepare } from '../xmpp/sasl/scram.js';
+import { passesSaslprep } from '../xmpp/password-prep.js';
 import { jidOf, type Account, type UserLogin } from './accounts.js';
-import { attempt } from './xmpp-outcome.js';
-import type { FailedLoginBudget } from './failed-login-budget.js';
+import type { LoginLimits } from './login-limits.js';
+import { attempt, isWrongPassword } from './xmpp-outcome.js';
 import { Refusal } from './refusal.js';
 import { missingNodes, type OfferedNodes } from './server-capabilities.js';
 
@@ -21,8 +21,8 @@ export interface AdminGrant {
 
 export interface AdminLoginDeps {
   loginAs: UserLogin;
-  /** Caps failed logins so callers' wrong passwords cannot get the bridge banned (mod_fail2ban). */
-  budget: FailedLoginBudget | undefined;
+  /** Limits on wrong passwords, per account, per client address and (optionally) in all. */
+  limits: LoginLimits;
   hosts: readonly string[];
 }
 
@@ -36,22 +36,22 @@ export class AdminLogin {
   }
 
   /**
-   * Logs in as `account` (unauthenticated when refused), lists the commands
+   * Logs in as `account` for a caller at address `client` (unauthenticated
+   * when refused, within the login limits), lists the commands
    * offered to it on every host, and refuses with not_allowed an account that
    * is offered no admin command anywhere.
    */
-  async verify(account: Account, password: string): Promise<AdminGrant> {
-    try {
-      // A password SASLprep refuses cannot be anyone's; refusing here costs no failed login.
-      saslPrepare(password, 'password');
-    } catch {
-      throw new Refusal('unauthenticated', WRONG);
-    }
-    const { loginAs, budget, hosts } = this.#deps;
-    const login = () =>
-      loginAs(account, password, (session) => listCommandsByHost(session, hosts));
-    const offered = await attempt(() => (budget ? budget.spend(login) : login()), {}, new Refusal('unauthenticated', WRONG));
+  async verify(account: Account, password: string, client: string): Promise<AdminGrant> {
+    // A password SASLprep refuses cannot be anyone's; refusing here costs no failed login.
+    if (!passesSaslprep(password)) throw new Refusal('unauthenticated', WRONG);
+    const { loginAs, limits, hosts } = this.#deps;
     const jid = jidOf(account);
+    const login = () => loginAs(account, password, (session) => listCommandsByHost(session, hosts));
+    const offered = await attempt(
+      () => limits.check({ account: jid, client, login: true }, login, isWrongPassword),
+      {},
+      new Refusal('unauthenticated', WRONG),
+    );
     const isAdmin = [...offered.values()].some((nodes) => [...nodes].some((node) => node.startsWith(`${ADMIN_NS}#`)));
     if (!isAdmin) throw new Refusal('not_allowed', `${jid} is not an administrator of this XMPP server`);
     return { jid, offered };

@@ -25,10 +25,10 @@ import {
 } from '../xmpp/admin-commands.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
 import { nameprep, nodeprep } from '../xmpp/stringprep.js';
+import type { ProtectedAccounts } from './protected-accounts.js';
 import { assertStorablePassword, jidOf, type Account, type Accounts } from './accounts.js';
 import { requireOffered, type AdminGrant } from './admin-login.js';
 import { attempt, type Explanations } from './xmpp-outcome.js';
-import { Refusal } from './refusal.js';
 import { missingNodes, type MissingNode, type OfferedNodes, type ServerCapabilities } from './server-capabilities.js';
 
 /** Who a command runs for: a key-holder acts with the bridge's own rights, a Basic caller with its own. */
@@ -69,8 +69,8 @@ export interface ServerCommandsDeps {
   accounts: Accounts;
   capabilities: ServerCapabilities;
   hosts: readonly string[];
-  /** The bridge's own account: never removed, re-passworded or kicked through the bridge. */
-  bridgeAccount: Account;
+  /** Never registered, removed, re-passworded or kicked through the bridge. */
+  protectedAccounts: ProtectedAccounts;
 }
 
 /** How many user-stats requests connected_users keeps in flight. */
@@ -78,12 +78,9 @@ const PARALLEL_LOOKUPS = 8;
 
 export class ServerCommands {
   readonly #deps: ServerCommandsDeps;
-  readonly #bridgeJid: string;
 
   constructor(deps: ServerCommandsDeps) {
     this.#deps = deps;
-    const { username, host } = deps.bridgeAccount;
-    this.#bridgeJid = `${nodeprep(username) ?? username}@${nameprep(host) ?? host}`;
   }
 
   /** What the server lacks for `operation` on any host, by a listing (for start-up warnings). */
@@ -93,6 +90,7 @@ export class ServerCommands {
 
   async register(authority: Authority, account: Account, password: string): Promise<void> {
     await this.#permit(authority, 'register', account.host);
+    this.#deps.protectedAccounts.assertMutable(account);
     assertStorablePassword(password);
     await attempt(() => addUser(this.#deps.session, account.host, jidOf(account), password), {
       conflict: ['exists', `${jidOf(account)} is already registered`],
@@ -102,7 +100,7 @@ export class ServerCommands {
 
   async unregister(authority: Authority, account: Account): Promise<void> {
     await this.#permit(authority, 'unregister', account.host);
-    this.#assertNotBridge(account);
+    this.#deps.protectedAccounts.assertMutable(account);
     await this.#deps.accounts.assertExists(account);
     // With the account seen and the JID valid, mod_configure's only crash left is a missing account.
     await attempt(() => deleteUsers(this.#deps.session, account.host, [jidOf(account)]), this.#gone(account));
@@ -110,7 +108,7 @@ export class ServerCommands {
 
   async changePassword(authority: Authority, account: Account, password: string): Promise<void> {
     await this.#permit(authority, 'change_password', account.host);
-    this.#assertNotBridge(account);
+    this.#deps.protectedAccounts.assertMutable(account);
     assertStorablePassword(password);
     await this.#deps.accounts.assertExists(account);
     await attempt(
@@ -159,7 +157,7 @@ export class ServerCommands {
   /** Ends every session of the account; answers how many there were (0 for an unknown account, like ejabberd). */
   async kickUser(authority: Authority, account: Account): Promise<number> {
     await this.#permit(authority, 'kick_user', account.host);
-    this.#assertNotBridge(account);
+    this.#deps.protectedAccounts.assertMutable(account);
     const { session } = this.#deps;
     const resources = await attempt(() => onlineResources(session, account.host, jidOf(account)));
     if (resources.length === 0) return 0;
@@ -210,6 +208,8 @@ export class ServerCommands {
   ): Promise<Record<string, string | string[]>> {
     await this.#deps.capabilities.require([node], [host]);
     if (authority.kind === 'admin') requireOffered(authority.grant, [node], [host]);
+    // A node can act on any account its form names (delete-user, change-user-password, ...).
+    this.#deps.protectedAccounts.assertNotNamed(Object.values(fields).flat(), prepareBareJid);
     const submitted = Object.keys(fields).length > 0 ? fields : undefined;
     const result = await attempt(() => executeCommand(this.#deps.session, host, node, submitted), {
       'bad-request': ['bad_request', 'the XMPP server refused the submitted form as malformed'],
@@ -236,15 +236,18 @@ export class ServerCommands {
     return host === undefined ? this.#deps.hosts : [host];
   }
 
-  #assertNotBridge(account: Account): void {
-    if (jidOf(account) === this.#bridgeJid) {
-      throw new Refusal('not_allowed', "the bridge's own account cannot be removed, re-passworded or kicked through the bridge");
-    }
-  }
-
   #gone(account: Account): Explanations {
     return { 'item-not-found': ['not_exists', `${jidOf(account)} is not registered`] };
   }
+}
+
+/** user@host with both parts prepared, or undefined when it is not such a JID. */
+function prepareBareJid(value: string): string | undefined {
+  const at = value.lastIndexOf('@');
+  if (at <= 0) return undefined;
+  const user = nodeprep(value.slice(0, at));
+  const host = nameprep(value.slice(at + 1));
+  return user === undefined || host === undefined ? undefined : `${user}@${host}`;
 }
 
 const NO_BODY: Explanations = {

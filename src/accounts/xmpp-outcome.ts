@@ -3,10 +3,21 @@
 // bare <item-not-found/> has no generic meaning, since ejabberd's
 // mod_configure answers it for any crash (XMPP-FACTS), so only an operation
 // that has ruled out every other cause may read it as "no such account".
-import { LoginRefused, RequestTimeout, SessionUnavailable, StanzaFailure } from '../xmpp/errors.js';
+import {
+  LoginRefused,
+  OutcomeUnknown,
+  Overloaded,
+  RequestTimeout,
+  SessionUnavailable,
+  StanzaFailure,
+  UnexpectedAnswer,
+} from '../xmpp/errors.js';
 import { Refusal, type Reason } from './refusal.js';
 
 export type Explanations = Partial<Record<string, [Reason, string]>>;
+
+/** How long a caller is asked to wait after the XMPP server throttled a request. */
+const THROTTLED_RETRY_SECONDS = 60;
 
 const GENERIC: Explanations = {
   forbidden: ['not_allowed', 'the XMPP server refused: access denied by its policy (is the bridge account an admin?)'],
@@ -20,6 +31,25 @@ const GENERIC: Explanations = {
 
 /** A refused login, unless the operation says what it means there (e.g. a wrong old password). */
 const LOGIN_REFUSED = new Refusal('unauthenticated', 'the XMPP server refused the login');
+
+/**
+ * SASL conditions other than a wrong password (RFC 6120 §6.5). Only
+ * not-authorized means "wrong user name or password"; the others are not the
+ * caller's guess and never count as one.
+ */
+const LOGIN_CONDITIONS: Explanations = {
+  'account-disabled': ['not_allowed', 'the XMPP server has disabled this account'],
+  'credentials-expired': ['not_allowed', "the XMPP server says this account's password has expired"],
+  'temporary-auth-failure': ['service_unavailable', 'the XMPP server could not check the password right now; try again'],
+  'encryption-required': ['service_unavailable', 'the XMPP server requires an encrypted connection for this login (see xmpp.tls)'],
+  'mechanism-too-weak': ['service_unavailable', 'the XMPP server refuses the SASL mechanism the bridge offered'],
+  'invalid-mechanism': ['service_unavailable', 'the XMPP server refuses the SASL mechanism the bridge offered'],
+};
+
+/** A login refused because the user name or password is wrong: the only failure that counts against limits. */
+export function isWrongPassword(error: unknown): boolean {
+  return error instanceof LoginRefused && error.condition === 'not-authorized';
+}
 
 /** Runs an XMPP operation, turning its failures into Refusals. */
 export async function attempt<T>(
@@ -42,13 +72,25 @@ export function explainFailure(
   if (error instanceof Refusal) return error;
   if (error instanceof StanzaFailure) {
     const known = explanations[error.condition] ?? GENERIC[error.condition];
-    if (known) return new Refusal(known[0], known[1]);
+    if (known) {
+      return new Refusal(known[0], known[1], known[0] === 'too_many_requests' ? { retryAfterSeconds: THROTTLED_RETRY_SECONDS } : {});
+    }
     return new Refusal('upstream_error', `the XMPP server answered ${error.condition}`, {
       errorName: error.condition.replace(/-/g, '_'),
     });
   }
-  if (error instanceof LoginRefused) return loginRefused;
+  if (error instanceof LoginRefused) {
+    const known = LOGIN_CONDITIONS[error.condition];
+    if (known) return new Refusal(known[0], known[1]);
+    return isWrongPassword(error) ? loginRefused : new Refusal('upstream_error', `the XMPP server refused the login (${error.condition})`);
+  }
+  // 504: the request was sent; 503: nothing was. Check (is_registered) before retrying after a 504.
   if (error instanceof RequestTimeout) return new Refusal('timeout', `${error.message}; the outcome is unknown`);
+  if (error instanceof OutcomeUnknown) return new Refusal('timeout', error.message);
+  if (error instanceof Overloaded) {
+    return new Refusal('service_unavailable', error.message, { retryAfterSeconds: error.retryAfterSeconds });
+  }
   if (error instanceof SessionUnavailable) return new Refusal('service_unavailable', error.message);
+  if (error instanceof UnexpectedAnswer) return new Refusal('upstream_error', error.message);
   return error;
 }

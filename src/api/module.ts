@@ -9,6 +9,8 @@ export interface RouteInput {
   fields: Record<string, unknown>;
   /** The Authorization header, for modules that accept HTTP credentials. */
   authorization: string | undefined;
+  /** The caller's address (the peer, or a trusted proxy's X-Forwarded-For), for limits per client. */
+  client: string;
   log: Logger;
 }
 

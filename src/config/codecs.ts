@@ -28,6 +28,15 @@ export const PositiveInt = t.brand(
   'PositiveInt',
 );
 
+export interface NonNegativeIntBrand {
+  readonly NonNegativeInt: unique symbol;
+}
+export const NonNegativeInt = t.brand(
+  t.number,
+  (n): n is t.Branded<number, NonNegativeIntBrand> => Number.isInteger(n) && n >= 0,
+  'NonNegativeInt',
+);
+
 /** A URL path segment: what mod_restful's `{Path, Module, Opts}` keyed on. */
 export interface SegmentBrand {
   readonly Segment: unique symbol;

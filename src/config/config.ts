@@ -18,6 +18,11 @@ export interface AdminMount {
 
 export type Mount = RegisterMount | AdminMount;
 
+export interface WindowLimit {
+  max: number;
+  windowSeconds: number;
+}
+
 export interface BridgeConfig {
   listen: { host: string; port: number };
   basePath: string;
@@ -28,6 +33,8 @@ export interface BridgeConfig {
     password: string;
     requestTimeoutMs: number;
     reconnect: { initialDelayMs: number; maxDelayMs: number };
+    /** XEP-0199 pings on an idle session, and recycling after requests that get no answer. */
+    keepalive: { idleMs: number; timeoutMs: number; maxTimeouts: number };
     /** TLS to the server (xmpps:// or STARTTLS). */
     tls: {
       /** PEM text of xmpp.tls.ca_file, trusted instead of Node's CAs; undefined: Node's CAs. */
@@ -39,11 +46,24 @@ export interface BridgeConfig {
   };
   /** Virtual hosts requests may name, nameprep'd. */
   hosts: string[];
+  /** Bare JIDs (prepared) never mutated through the bridge; the bridge's own account comes first. */
+  protectedAccounts: string[];
+  /** Peers whose X-Forwarded-For is believed (addresses or subnets); empty: none. */
+  trustedProxies: string[];
   api: Mount[];
   limits: {
     bodyBytes: number;
-    /** Failed user logins the bridge makes per window (fail2ban guard); undefined: unlimited. */
-    failedLogins: { max: number; windowSeconds: number } | undefined;
+    /** Wrong passwords allowed per window; undefined: that limit is off. */
+    failedLogins: {
+      perAccount: WindowLimit | undefined;
+      perClient: WindowLimit | undefined;
+      /** All failed logins of the bridge, kept under mod_fail2ban's threshold. */
+      serverGuard: WindowLimit | undefined;
+    };
+    /** XMPP requests and user logins in flight, and how many may wait how long for a slot. */
+    xmppInFlight: { max: number; queue: number; queueWaitMs: number };
+    /** How long a client may take to send a whole request (headers and body). */
+    requestReceiveMs: number;
   };
   log: { level: LogLevel; pretty: boolean };
   /** How long requests in flight may take to finish after SIGTERM/SIGINT. */

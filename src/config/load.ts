@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, dirname, resolve } from 'node:path';
 import * as t from 'io-ts';
 import { parseDocument } from 'yaml';
-import { nameprep } from '../xmpp/stringprep.js';
-import type { BridgeConfig, Mount } from './config.js';
+import { nameprep, nodeprep } from '../xmpp/stringprep.js';
+import type { BridgeConfig, Mount, WindowLimit } from './config.js';
 import { AdminMountFile, ConfigFile, LogLevelCodec, MountHead, RegisterMountFile } from './schema.js';
 
 /** Environment variable that overrides `xmpp.password` / `xmpp.password_file`. */
@@ -74,6 +74,15 @@ export async function resolveConfig(
   }
 
   const [local = '', domain = ''] = file.xmpp.jid.split('@');
+  const bridgeJid = prepareJid(local, domain);
+  if (bridgeJid === undefined) problems.push('xmpp.jid: expected a valid JID (nodeprep / nameprep)');
+  const protectedAccounts = [bridgeJid ?? file.xmpp.jid];
+  for (const [index, jid] of (file.protected_accounts ?? []).entries()) {
+    const [user = '', host = ''] = jid.split('@');
+    const prepared = prepareJid(user, host);
+    if (prepared === undefined) problems.push(`protected_accounts[${index}]: expected a valid JID (nodeprep / nameprep)`);
+    else if (!protectedAccounts.includes(prepared)) protectedAccounts.push(prepared);
+  }
   const password = await resolvePassword(file.xmpp, env, baseDir, problems);
   const ca = await readCaFile(file.xmpp.tls?.ca_file, baseDir, problems);
   const envLevel = env[LOG_LEVEL_ENV];
@@ -87,6 +96,8 @@ export async function resolveConfig(
   if (problems.length > 0) throw new ConfigError(problems);
 
   const failedLogins = file.limits?.failed_logins;
+  const inFlight = file.limits?.xmpp_in_flight;
+  const requestTimeoutMs = file.xmpp.request_timeout_ms ?? 10_000;
   return {
     listen: { host: file.listen?.host ?? '127.0.0.1', port: file.listen?.port ?? 8088 },
     basePath: file.base_path ?? '/api',
@@ -94,10 +105,15 @@ export async function resolveConfig(
       service: file.xmpp.service,
       jid: { local, domain },
       password: password ?? '',
-      requestTimeoutMs: file.xmpp.request_timeout_ms ?? 10_000,
+      requestTimeoutMs,
       reconnect: {
         initialDelayMs: file.xmpp.reconnect?.initial_delay_ms ?? 500,
         maxDelayMs: file.xmpp.reconnect?.max_delay_ms ?? 30_000,
+      },
+      keepalive: {
+        idleMs: file.xmpp.keepalive?.idle_ms ?? 30_000,
+        timeoutMs: file.xmpp.keepalive?.timeout_ms ?? requestTimeoutMs,
+        maxTimeouts: file.xmpp.keepalive?.max_timeouts ?? 3,
       },
       tls: {
         ca,
@@ -106,16 +122,22 @@ export async function resolveConfig(
       },
     },
     hosts,
+    protectedAccounts,
+    trustedProxies: file.trusted_proxies ?? [],
     api,
     limits: {
       bodyBytes: file.limits?.body_bytes ?? 64 * 1024,
-      // Below mod_fail2ban's default of 20 failures per hour from one address.
-      failedLogins:
-        failedLogins === undefined
-          ? { max: 10, windowSeconds: 3600 }
-          : failedLogins.max === 'unlimited'
-            ? undefined
-            : { max: failedLogins.max, windowSeconds: failedLogins.window_seconds },
+      failedLogins: {
+        perAccount: windowLimit(failedLogins?.per_account, { max: 5, windowSeconds: 900 }),
+        perClient: windowLimit(failedLogins?.per_client, { max: 20, windowSeconds: 900 }),
+        // Below mod_fail2ban's default of 20 failures per hour from one address.
+        serverGuard: windowLimit(failedLogins?.server_guard, { max: 15, windowSeconds: 3600 }),
+      },
+      // ejabberd's throughput is reached with a few dozen requests in flight
+      // (XMPP-FACTS: ~120 SCRAM registrations/s at 8, ~1,500 plain at 64);
+      // more only queue inside the server, past the caller's deadline.
+      xmppInFlight: { max: inFlight?.max ?? 64, queue: inFlight?.queue ?? 256, queueWaitMs: inFlight?.queue_wait_ms ?? 2000 },
+      requestReceiveMs: file.limits?.request_receive_ms ?? 10_000,
     },
     log: {
       level,
@@ -131,6 +153,21 @@ export async function resolveConfig(
     },
     cors: file.cors && { allowedOrigins: file.cors.allowed_origins },
   };
+}
+
+/** An option's limit, its default when absent, undefined when 'off'. */
+function windowLimit(
+  value: { max: number; window_seconds: number } | 'off' | undefined,
+  fallback: WindowLimit,
+): WindowLimit | undefined {
+  if (value === 'off') return undefined;
+  return value === undefined ? fallback : { max: value.max, windowSeconds: value.window_seconds };
+}
+
+function prepareJid(user: string, host: string): string | undefined {
+  const u = nodeprep(user);
+  const h = nameprep(host);
+  return u === undefined || h === undefined ? undefined : `${u}@${h}`;
 }
 
 /** The PEM text of `xmpp.tls.ca_file` (relative to the config file's folder). */
@@ -206,6 +243,9 @@ const EXPECTED: Record<string, string> = {
   NonEmptyString: 'a non-empty string',
   Port: 'a port number (0-65535)',
   PositiveInt: 'a positive whole number',
+  NonNegativeInt: 'a whole number, 0 or more',
+  AddressOrSubnet: 'an IP address or a subnet such as 10.0.0.0/8',
+  WindowLimit: 'a mapping { max, window_seconds }',
   Segment: 'a path segment (letters, digits, . _ ~ -)',
   AbsolutePath: 'a path such as /api',
   CorsOrigin: 'an origin such as https://app.example.org, or "*"',

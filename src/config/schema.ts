@@ -1,7 +1,8 @@
 // The configuration file's schema, as io-ts codecs. Names follow the YAML
 // keys; ./load.ts turns a decoded file into the resolved BridgeConfig.
 import * as t from 'io-ts';
-import { closed, NonEmptyString, Port, PositiveInt, Segment } from './codecs.js';
+import { isIP } from 'node:net';
+import { closed, NonEmptyString, NonNegativeInt, Port, PositiveInt, Segment } from './codecs.js';
 
 const opt = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined]);
 
@@ -15,6 +16,25 @@ const CorsOrigin = t.refinement(
   (s) => s === '*' || /^https?:\/\/[^/\s]+$/.test(s),
   'CorsOrigin',
 );
+
+const BareJid = t.refinement(t.string, (s) => /^[^@/\s]+@[^@/\s]+$/.test(s), 'BareJid');
+
+/** An IP address, or a subnet such as 10.0.0.0/8 or fd00::/8. */
+const AddressOrSubnet = t.refinement(
+  t.string,
+  (s) => {
+    const [address = '', bits, extra] = s.split('/');
+    const family = isIP(address);
+    if (family === 0 || extra !== undefined) return false;
+    if (bits === undefined) return true;
+    const n = Number(bits);
+    return /^\d{1,3}$/.test(bits) && n <= (family === 4 ? 32 : 128);
+  },
+  'AddressOrSubnet',
+);
+
+/** At most `max` failures within `window_seconds`. */
+const WindowLimit = closed({ max: PositiveInt, window_seconds: PositiveInt }, 'WindowLimit');
 
 export const RegisterMountFile = closed(
   {
@@ -49,7 +69,7 @@ export const ConfigFile = closed(
     xmpp: closed(
       {
         service: t.refinement(t.string, (s) => /^xmpps?:\/\/[^/]+$/.test(s), 'XmppServiceUrl'),
-        jid: t.refinement(t.string, (s) => /^[^@/\s]+@[^@/\s]+$/.test(s), 'BareJid'),
+        jid: BareJid,
         password: opt(NonEmptyString),
         password_file: opt(NonEmptyString),
         request_timeout_ms: opt(PositiveInt),
@@ -57,6 +77,12 @@ export const ConfigFile = closed(
           closed(
             { initial_delay_ms: opt(PositiveInt), max_delay_ms: opt(PositiveInt) },
             'Reconnect',
+          ),
+        ),
+        keepalive: opt(
+          closed(
+            { idle_ms: opt(PositiveInt), timeout_ms: opt(PositiveInt), max_timeouts: opt(PositiveInt) },
+            'Keepalive',
           ),
         ),
         tls: opt(
@@ -73,6 +99,8 @@ export const ConfigFile = closed(
       'Xmpp',
     ),
     hosts: t.refinement(t.array(NonEmptyString), (hosts) => hosts.length > 0, 'NonEmptyHostList'),
+    protected_accounts: opt(t.array(BareJid)),
+    trusted_proxies: opt(t.array(AddressOrSubnet)),
     api: t.array(t.unknown),
     limits: opt(
       closed(
@@ -80,10 +108,18 @@ export const ConfigFile = closed(
           body_bytes: opt(PositiveInt),
           failed_logins: opt(
             closed(
-              { max: t.union([PositiveInt, t.literal('unlimited')]), window_seconds: PositiveInt },
+              {
+                per_account: opt(t.union([WindowLimit, t.literal('off')])),
+                per_client: opt(t.union([WindowLimit, t.literal('off')])),
+                server_guard: opt(t.union([WindowLimit, t.literal('off')])),
+              },
               'FailedLogins',
             ),
           ),
+          xmpp_in_flight: opt(
+            closed({ max: opt(PositiveInt), queue: opt(NonNegativeInt), queue_wait_ms: opt(PositiveInt) }, 'InFlight'),
+          ),
+          request_receive_ms: opt(PositiveInt),
         },
         'Limits',
       ),

@@ -4,7 +4,7 @@
 // readiness, metrics, the OpenAPI document) served without a key.
 import { randomUUID } from 'node:crypto';
 import cors from '@koa/cors';
-import Router, { type RouterMiddleware } from '@koa/router';
+import Router, { type Layer, type RouterMiddleware } from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import { Refusal } from '../accounts/refusal.js';
@@ -12,6 +12,7 @@ import type { ApiModule, Route } from '../api/module.js';
 import { requestContext, type XmppCall } from '../ops/request-context.js';
 import { responseFor } from './contract.js';
 import { contentTypeOf, renderBody, renderError, type Format, type Json } from './render.js';
+import { clientAddressResolver, type ClientAddressOf } from './client-address.js';
 import { jsonBody } from './request-body.js';
 
 export interface MountedModule {
@@ -37,6 +38,8 @@ export interface HttpObserver {
 
 export interface AppOptions {
   basePath: string;
+  /** Peers whose X-Forwarded-For names the client (addresses or subnets); default none. */
+  trustedProxies?: readonly string[];
   bodyLimitBytes: number;
   mounts: MountedModule[];
   log: Logger;
@@ -67,7 +70,8 @@ type AppContext = Koa.ParameterizedContext<AppState>;
 /** A caller's X-Request-Id is kept only if it is short and plain (it ends up in logs). */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-const KNOWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const METHOD_ORDER: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+const KNOWN_METHODS: ReadonlySet<string> = new Set(METHOD_ORDER);
 
 export function createApp(options: AppOptions): BridgeApp {
   const app = new Koa<AppState>();
@@ -144,10 +148,11 @@ export function createApp(options: AppOptions): BridgeApp {
     });
   }
   const api = new Router<AppState>();
+  const clientAddressOf = clientAddressResolver(options.trustedProxies ?? []);
   for (const { path, module } of options.mounts) {
     for (const route of module.routes) {
       const url = `${options.basePath}/${path}${route.path === '' ? '' : `/${route.path}`}`;
-      api.register(url, [route.method], [jsonBody(options.bodyLimitBytes), handlerFor(route)]);
+      api.register(url, [route.method], [jsonBody(options.bodyLimitBytes), handlerFor(route, clientAddressOf)]);
     }
   }
   app.use(ops.routes());
@@ -155,7 +160,10 @@ export function createApp(options: AppOptions): BridgeApp {
   app.use(async (ctx: AppContext, next) => {
     await next();
     // A known path with another method.
-    if (ctx.status === 404 && ctx.body === undefined && (ctx.matched as unknown[] | undefined)?.length) {
+    const allowed = allowedMethods(ctx);
+    if (ctx.status === 404 && ctx.body === undefined && allowed.length > 0) {
+      // A 405 must name what the path does accept (RFC 9110 §15.5.6); the boundary keeps headers set here.
+      ctx.set('Allow', allowed.join(', '));
       throw new Refusal('method_not_allowed', `${ctx.method} is not supported here`);
     }
   });
@@ -174,6 +182,18 @@ function routeOf(ctx: AppContext): string | undefined {
   return layer?.path as string | undefined;
 }
 
+/** The methods the routers serve at the requested path (from every layer whose path matched), GET first. */
+function allowedMethods(ctx: AppContext): string[] {
+  const matched = ctx.matched as Pick<Layer, 'methods'>[] | undefined;
+  const methods = new Set((matched ?? []).flatMap((layer) => layer.methods));
+  // A stable order, whatever order the routes were registered in; unknown methods last.
+  const rank = (method: string) => {
+    const at = METHOD_ORDER.indexOf(method);
+    return at === -1 ? METHOD_ORDER.length : at;
+  };
+  return [...methods].sort((a, b) => rank(a) - rank(b));
+}
+
 function corsFor(allowedOrigins: string[]) {
   const any = allowedOrigins.includes('*');
   const allowed = new Set(allowedOrigins);
@@ -182,13 +202,14 @@ function corsFor(allowedOrigins: string[]) {
     origin: (ctx) => (any ? '*' : allowed.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
     allowMethods: ['GET', 'HEAD', 'POST'],
     allowHeaders: ['Content-Type', 'Accept', 'Authorization', 'X-Request-Id'],
-    exposeHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
+    // Allow: a browser client can then see what a 405'd path accepts.
+    exposeHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate', 'Allow'],
     maxAge: 600,
     credentials: false,
   });
 }
 
-function handlerFor(route: Route): RouterMiddleware<AppState> {
+function handlerFor(route: Route, clientAddressOf: ClientAddressOf): RouterMiddleware<AppState> {
   return async (ctx) => {
     const fields =
       route.method === 'GET'
@@ -197,6 +218,7 @@ function handlerFor(route: Route): RouterMiddleware<AppState> {
     const result: Json = await route.handle({
       fields,
       authorization: ctx.get('Authorization') || undefined,
+      client: clientAddressOf(ctx.req.socket.remoteAddress, ctx.get('X-Forwarded-For') || undefined),
       log: ctx.state.log,
     });
     ctx.status = 200;

@@ -5,6 +5,8 @@ import { Refusal } from '../../src/accounts/refusal.js';
 import { BASIC_REALM, BasicAuth } from '../../src/api/admin/basic-auth.js';
 import { CredentialCache } from '../../src/api/admin/credential-cache.js';
 
+const CLIENT = '127.0.0.1';
+
 describe('admin credential cache', () => {
   let now = 0;
   const cache = (maxEntries = 3, ttlMs = 1000) => new CredentialCache<string>({ maxEntries, ttlMs, now: () => now });
@@ -111,7 +113,7 @@ describe('admin HTTP Basic authentication', () => {
       header('a b@localhost:right'),
       header('admin@localhost/res:right'),
     ]) {
-      const refusal = await refusalOf(auth.authenticate(authorization));
+      const refusal = await refusalOf(auth.authenticate(authorization, CLIENT));
       expect(refusal.reason, authorization).to.equal('unauthenticated');
       expect(refusal.extra.basicRealm).to.equal(BASIC_REALM);
     }
@@ -121,24 +123,24 @@ describe('admin HTTP Basic authentication', () => {
   it('verifies with the server once, normalising the JID, then answers from memory', async () => {
     const login = fakeLogin();
     const auth = new BasicAuth({ login, hosts: ['localhost'] });
-    expect(await auth.authenticate(header('Admin@LocalHost:right'))).to.deep.equal(grant('admin@localhost'));
-    expect(await auth.authenticate(header('admin@localhost:right'))).to.deep.equal(grant('admin@localhost'));
+    expect(await auth.authenticate(header('Admin@LocalHost:right'), CLIENT)).to.deep.equal(grant('admin@localhost'));
+    expect(await auth.authenticate(header('admin@localhost:right'), CLIENT)).to.deep.equal(grant('admin@localhost'));
     expect(login.calls).to.deep.equal([{ account: { username: 'admin', host: 'localhost' }, password: 'right' }]);
   });
 
   it('challenges a refused password and remembers nothing for it', async () => {
     const login = fakeLogin();
     const auth = new BasicAuth({ login, hosts: ['localhost'] });
-    const refusal = await refusalOf(auth.authenticate(header('admin@localhost:wrong')));
+    const refusal = await refusalOf(auth.authenticate(header('admin@localhost:wrong'), CLIENT));
     expect(refusal.reason).to.equal('unauthenticated');
     expect(refusal.extra.basicRealm).to.equal(BASIC_REALM);
-    await refusalOf(auth.authenticate(header('admin@localhost:wrong')));
+    await refusalOf(auth.authenticate(header('admin@localhost:wrong'), CLIENT));
     expect(login.calls).to.have.length(2);
   });
 
   it('passes a non-admin refusal on as 403 material, without a challenge', async () => {
     const auth = new BasicAuth({ login: fakeLogin(), hosts: ['localhost'] });
-    const refusal = await refusalOf(auth.authenticate(header('user@localhost:right')));
+    const refusal = await refusalOf(auth.authenticate(header('user@localhost:right'), CLIENT));
     expect(refusal.reason).to.equal('not_allowed');
     expect(refusal.extra.basicRealm).to.equal(undefined);
   });
@@ -147,8 +149,8 @@ describe('admin HTTP Basic authentication', () => {
     const login = fakeLogin();
     login.hold(true);
     const auth = new BasicAuth({ login, hosts: ['localhost'] });
-    const together = [1, 2, 3].map(() => auth.authenticate(header('admin@localhost:right')));
-    const other = auth.authenticate(header('admin@localhost:wrong'));
+    const together = [1, 2, 3].map(() => auth.authenticate(header('admin@localhost:right'), CLIENT));
+    const other = auth.authenticate(header('admin@localhost:wrong'), CLIENT);
     login.release();
     expect(await Promise.all(together)).to.have.length(3);
     expect((await refusalOf(other)).reason).to.equal('unauthenticated');

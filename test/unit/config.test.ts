@@ -34,9 +34,52 @@ describe('configuration', function () {
     expect(config.basePath).to.equal('/api');
     expect(config.xmpp.jid).to.deep.equal({ local: 'admin', domain: 'localhost' });
     expect(config.xmpp.requestTimeoutMs).to.equal(10_000);
-    expect(config.limits.failedLogins).to.deep.equal({ max: 10, windowSeconds: 3600 });
+    expect(config.limits.failedLogins).to.deep.equal({
+      perAccount: { max: 5, windowSeconds: 900 },
+      perClient: { max: 20, windowSeconds: 900 },
+      serverGuard: { max: 15, windowSeconds: 3600 },
+    });
+    expect(config.limits.xmppInFlight).to.deep.equal({ max: 64, queue: 256, queueWaitMs: 2000 });
+    expect(config.xmpp.keepalive).to.deep.equal({ idleMs: 30_000, timeoutMs: 10_000, maxTimeouts: 3 });
+    expect(config.protectedAccounts).to.deep.equal(['admin@localhost']);
+    expect(config.trustedProxies).to.deep.equal([]);
     expect(config.api).to.deep.equal([{ module: 'register', path: 'register', key: 'key-secret-123', hooks: [] }]);
     expect(config.log.level).to.equal('info');
+  });
+
+  it('prepares protected accounts after the bridge account, and reads limits, off included', async function () {
+    const config = await resolveConfig(
+      {
+        ...minimal(),
+        xmpp: { ...minimal().xmpp, jid: 'Admin@LocalHost' },
+        protected_accounts: ['BOSS@localhost', 'admin@localhost'],
+        trusted_proxies: ['10.0.0.0/8', '::1'],
+        limits: { failed_logins: { per_account: { max: 3, window_seconds: 60 }, server_guard: 'off' } },
+      },
+      { env: {}, baseDir: '.' },
+    );
+    expect(config.protectedAccounts).to.deep.equal(['admin@localhost', 'boss@localhost']);
+    expect(config.trustedProxies).to.deep.equal(['10.0.0.0/8', '::1']);
+    expect(config.limits.failedLogins).to.deep.equal({
+      perAccount: { max: 3, windowSeconds: 60 },
+      perClient: { max: 20, windowSeconds: 900 },
+      serverGuard: undefined,
+    });
+  });
+
+  it('refuses a malformed protected account, proxy or limit, naming each', async function () {
+    const problems = await problemsOf({
+      ...minimal(),
+      protected_accounts: ['no-at'],
+      trusted_proxies: ['10.0.0.0/33', 'example.org'],
+      limits: { failed_logins: { per_client: { max: 0, window_seconds: 60 }, server_guard: 'sometimes' } },
+    });
+    const said = problems.join('\n');
+    expect(said).to.include('protected_accounts[0]');
+    expect(said).to.include('trusted_proxies[0]');
+    expect(said).to.include('trusted_proxies[1]');
+    expect(said).to.include('limits.failed_logins.per_client.max');
+    expect(said).to.include('limits.failed_logins.server_guard');
   });
 
   it('nameprep-normalises hosts and accepts the admin module', async function () {

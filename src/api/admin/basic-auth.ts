@@ -32,8 +32,11 @@ export class BasicAuth {
     this.#cache = cache ?? new CredentialCache({ maxEntries: CACHE_MAX_ENTRIES, ttlMs: CACHE_TTL_MS });
   }
 
-  /** The administrator the Authorization header names; 401 (with a challenge) or 403 otherwise. */
-  async authenticate(authorization: string | undefined): Promise<AdminGrant> {
+  /**
+   * The administrator the Authorization header names; 401 (with a challenge)
+   * or 403 otherwise. `client` is the caller's address: wrong logins are limited per address.
+   */
+  async authenticate(authorization: string | undefined, client: string): Promise<AdminGrant> {
     const { username, host, password } = this.#parse(authorization);
     const jid = `${username}@${host}`;
     const remembered = this.#cache.get(jid, password);
@@ -42,7 +45,7 @@ export class BasicAuth {
     const key = `${jid}\0${this.#cache.fingerprint(jid, password).toString('base64')}`;
     let verifying = this.#verifying.get(key);
     if (verifying === undefined) {
-      verifying = this.#login.verify({ username, host }, password).then(
+      verifying = this.#login.verify({ username, host }, password, client).then(
         (grant) => {
           this.#cache.set(jid, password, grant);
           return grant;

@@ -57,7 +57,7 @@ export function adminModule(mount: AdminMount, deps: AdminDeps): ApiModule {
       requireKey(mount.key, input.fields.key);
       return { kind: 'bridge' };
     }
-    return { kind: 'admin', grant: await basic.authenticate(input.authorization) };
+    return { kind: 'admin', grant: await basic.authenticate(input.authorization, input.client) };
   }
 
   return {
