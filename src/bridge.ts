@@ -146,7 +146,11 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
 
   // HTTP first, so /health answers while the first XMPP attempt runs.
   const handle = app.callback();
-  const server = createServer((req, res) => void handle(req, res));
+  const server = createServer(
+    // Node checks request deadlines on this interval (30 s by default), so it must be shorter than the deadline.
+    { connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(config.limits.requestReceiveMs / 4))) },
+    (req, res) => void handle(req, res),
+  );
   // A client that trickles its request in must not hold a connection for Node's default 300 s.
   server.requestTimeout = config.limits.requestReceiveMs;
   server.headersTimeout = Math.min(server.headersTimeout, config.limits.requestReceiveMs);

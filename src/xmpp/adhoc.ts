@@ -92,10 +92,22 @@ export async function listCommands(session: IqRequester, to: string): Promise<st
     .filter((node): node is string => node !== undefined);
 }
 
+/** Answers to a listing that mean "no commands here" (no mod_adhoc, not for you); other errors may pass. */
+const NOTHING_OFFERED: ReadonlySet<string> = new Set([
+  'service-unavailable',
+  'feature-not-implemented',
+  'item-not-found',
+  'forbidden',
+  'not-allowed',
+  'registration-required',
+  'subscription-required',
+]);
+
 /**
  * The command nodes each host offers this session. A host that answers the
- * listing with an error (no mod_adhoc, say) offers nothing; losing the
- * session or a timeout still rejects.
+ * listing with an error that means "none here" offers nothing; a transient
+ * error (internal-server-error, resource-constraint, ...), losing the session
+ * or a timeout rejects, so the listing is tried again rather than remembered.
  */
 export async function listCommandsByHost(
   session: IqRequester,
@@ -106,7 +118,7 @@ export async function listCommandsByHost(
       try {
         return [host, new Set(await listCommands(session, host))] as const;
       } catch (error) {
-        if (error instanceof StanzaFailure) return [host, new Set<string>()] as const;
+        if (error instanceof StanzaFailure && NOTHING_OFFERED.has(error.condition)) return [host, new Set<string>()] as const;
         throw error;
       }
     }),

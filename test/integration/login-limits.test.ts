@@ -93,6 +93,17 @@ describe('wrong-password limits', function () {
     expect((await adminCheck(b, basic(server.adminJid, server.adminPassword))).status).to.equal(200);
   });
 
+  it('answers 403 for an old password SASLprep refuses (it cannot be anyone\'s), without a login', async function () {
+    const b = (bridge = await start({ server_guard: 'off' }));
+    const username = await newUser();
+    // U+200E LEFT-TO-RIGHT MARK: prohibited by SASLprep (RFC 4013 §2.3), harmless in XML.
+    const reply = await changePassword(b, username, 'right\u200e');
+    expect(reply.status).to.equal(403);
+    expect(reply.json).to.deep.equal({ error: 'not_allowed' });
+    expect(b.output.join('\n')).to.not.include('"operation":"user login"');
+    expect((await changePassword(b, username, 'right')).json).to.equal('ok');
+  });
+
   it('answers 30 concurrent correct change_passwords all "ok"', async function () {
     const b = (bridge = await start({ server_guard: { max: 15, window_seconds: 3600 } }));
     const users = await Promise.all(Array.from({ length: 30 }, () => newUser()));

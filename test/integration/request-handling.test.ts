@@ -1,6 +1,8 @@
 // How the bridge answers bad, hostile or unusual requests: keys, hosts,
 // names, missing and mistyped fields, content types, formats, request ids.
 // Every refusal must change nothing and disturb no other request.
+import { once } from 'node:events';
+import net from 'node:net';
 import { expect } from 'chai';
 import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
@@ -13,7 +15,7 @@ describe('request handling', function () {
 
   before(async function () {
     server = await startEjabberd();
-    bridge = await startBridgeProcess(bridgeConfig(server, { limits: { body_bytes: 2048 } }));
+    bridge = await startBridgeProcess(bridgeConfig(server, { limits: { body_bytes: 2048, request_receive_ms: 1000 } }));
   });
 
   after(async function () {
@@ -135,6 +137,20 @@ describe('request handling', function () {
   });
 
   describe('bodies', function () {
+    it('cuts a request whose body trickles in past limits.request_receive_ms, and goes on serving', async function () {
+      const { hostname, port } = new URL(bridge.origin);
+      const socket = net.connect(Number(port), hostname);
+      const received: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      socket.write(
+        'POST /api/register/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"key"',
+      );
+      // The bridge, not the test, ends the connection.
+      await once(socket, 'close');
+      expect(Buffer.concat(received).toString('latin1')).to.match(/^HTTP\/1\.1 408/);
+      expect((await register(valid())).json).to.equal('ok');
+    });
+
     it('answers 415 bad_request for a body that is not JSON', async function () {
       const body = valid();
       const reply = await register(JSON.stringify(body) as unknown as Record<string, unknown>, { 'content-type': 'text/plain' });
