@@ -82,7 +82,7 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
     { connector, limit, log: xmppLog, observer },
   );
   let userSessionsOpen = 0;
-  if (config.metrics.enabled) metrics = new BridgeMetrics(session, () => userSessionsOpen);
+  if (config.metrics.enabled) metrics = new BridgeMetrics({ session, userSessionsOpen: () => userSessionsOpen, limit });
   // A user login takes a slot of the in-flight bound like an IQ does.
   const loginAs: UserLogin = (account, password, work) =>
     limit.run(async () => {

@@ -15,6 +15,18 @@ export interface SessionGauges {
   readonly inFlight: number;
 }
 
+/** The bound on XMPP work in flight (../xmpp/in-flight-limit.ts). */
+export interface LimitGauges {
+  readonly active: number;
+  readonly queued: number;
+}
+
+export interface MetricSources {
+  session: SessionGauges;
+  userSessionsOpen: () => number;
+  limit: LimitGauges;
+}
+
 const PREFIX = 'ejabberd_restful_';
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -26,7 +38,7 @@ export class BridgeMetrics implements HttpObserver, XmppObserver {
   readonly #xmppRequests: Counter<'operation' | 'outcome'>;
   readonly #xmppDuration: Histogram<'operation' | 'outcome'>;
 
-  constructor(session: SessionGauges, userSessionsOpen: () => number) {
+  constructor({ session, userSessionsOpen, limit }: MetricSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
@@ -98,6 +110,22 @@ export class BridgeMetrics implements HttpObserver, XmppObserver {
       registers,
       collect() {
         this.set(userSessionsOpen());
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}xmpp_slots_in_use`,
+      help: 'Slots of limits.xmpp_in_flight taken by IQs and user logins',
+      registers,
+      collect() {
+        this.set(limit.active);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}xmpp_requests_queued`,
+      help: 'Requests waiting for a slot of limits.xmpp_in_flight (503 when none frees up in time)',
+      registers,
+      collect() {
+        this.set(limit.queued);
       },
     });
   }

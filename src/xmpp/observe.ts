@@ -3,7 +3,7 @@
 // carries request data: operation names come from element names, namespaces
 // and ad-hoc command nodes, which the bridge itself chooses.
 import type { Element } from '@xmpp/xml';
-import { LoginRefused, RequestTimeout, SessionUnavailable, StanzaFailure } from './errors.js';
+import { LoginRefused, OutcomeUnknown, Overloaded, RequestTimeout, SessionUnavailable, StanzaFailure } from './errors.js';
 
 export interface XmppObserver {
   /** One exchange ended: an IQ round trip, or a user login. */
@@ -37,10 +37,12 @@ export function operationOf(iq: Element): string {
   return `${payload.name} ${xmlns}`.trim();
 }
 
-/** ok, a stanza error condition, timeout, unavailable, refused (login), or error. */
+/** ok, a stanza error condition, timeout, lost (sent, then cut off), busy, unavailable, refused (login), or error. */
 export function outcomeOf(error: unknown): string {
   if (error instanceof StanzaFailure) return CONDITIONS.has(error.condition) ? error.condition : 'stanza-error';
   if (error instanceof RequestTimeout) return 'timeout';
+  if (error instanceof OutcomeUnknown) return 'lost';
+  if (error instanceof Overloaded) return 'busy';
   if (error instanceof SessionUnavailable) return 'unavailable';
   if (error instanceof LoginRefused) return 'refused';
   return 'error';

@@ -289,6 +289,8 @@ describe('operations', function () {
       expect(sample(metrics, 'ejabberd_restful_xmpp_reconnects_total')).to.equal(0);
       expect(sample(metrics, 'ejabberd_restful_xmpp_requests_in_flight')).to.equal(0);
       expect(sample(metrics, 'ejabberd_restful_xmpp_user_sessions_open')).to.equal(0);
+      expect(sample(metrics, 'ejabberd_restful_xmpp_slots_in_use')).to.equal(0);
+      expect(sample(metrics, 'ejabberd_restful_xmpp_requests_queued')).to.equal(0);
       // The scrape itself is in flight while it is rendered.
       expect(sample(metrics, 'ejabberd_restful_http_requests_in_flight')).to.equal(1);
       expect(sample(metrics, 'process_cpu_user_seconds_total')).to.be.a('number');
