@@ -138,6 +138,7 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
       notReady: () => (draining ? 'the bridge is shutting down' : session.downReason),
       metrics: metricsOnMain ? metrics : undefined,
       openApi: openApiDocument({ basePath: config.basePath, mounts: config.api, metricsOnMain }),
+      docs: config.docs.enabled,
     }),
     http: metrics,
     cors: config.cors,

@@ -72,4 +72,6 @@ export interface BridgeConfig {
   metrics: { enabled: boolean; listen: { host: string; port: number } | undefined };
   /** Origins browsers may call the API from; undefined: CORS off (no CORS headers at all). */
   cors: { allowedOrigins: string[] } | undefined;
+  /** The interactive API reference at <base_path>/docs. */
+  docs: { enabled: boolean };
 }

@@ -152,6 +152,7 @@ export async function resolveConfig(
       },
     },
     cors: file.cors && { allowedOrigins: file.cors.allowed_origins },
+    docs: { enabled: file.docs?.enabled ?? true },
   };
 }
 

@@ -136,6 +136,7 @@ export const ConfigFile = closed(
       ),
     ),
     cors: opt(closed({ allowed_origins: t.array(CorsOrigin) }, 'Cors')),
+    docs: opt(closed({ enabled: opt(t.boolean) }, 'Docs')),
   },
   'Config',
 );

@@ -16,6 +16,8 @@ export interface OpsDeps {
   /** Served on the main listener when given (else on its own listener, or not at all). */
   metrics: BridgeMetrics | undefined;
   openApi: Record<string, unknown>;
+  /** Serve the interactive API reference at <base_path>/docs (docs.enabled). */
+  docs?: boolean;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
