@@ -24,13 +24,13 @@ import { VERSION } from './ops/version.js';
 import { Connector } from './xmpp/connector.js';
 import { InFlightLimit } from './xmpp/in-flight-limit.js';
 import { withUserSession } from './xmpp/login.js';
-import { XmppSession } from './xmpp/session.js';
+import { SessionPool } from './xmpp/session-pool.js';
 import type { TlsSettings } from './xmpp/tls.js';
 
 export interface Bridge {
   /** Where the API is served, e.g. http://127.0.0.1:8088/api */
   url: string;
-  session: XmppSession;
+  session: SessionPool;
   /** Where /metrics is served when it has a listener of its own. */
   metricsUrl: string | undefined;
   /** Every route the HTTP listener serves, as "METHOD /path". */
@@ -48,7 +48,12 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
     {
       version: VERSION,
       node: process.version,
-      xmpp: { service: xmpp.service, jid: `${xmpp.jid.local}@${xmpp.jid.domain}`, customCa: xmpp.tls.ca !== undefined },
+      xmpp: {
+        services: xmpp.services,
+        jid: `${xmpp.jid.local}@${xmpp.jid.domain}`,
+        sessions: xmpp.sessions,
+        customCa: xmpp.tls.ca !== undefined,
+      },
       hosts: config.hosts,
       mounts: config.api.map((m) => `${config.basePath}/${m.path} (${m.module}${m.key === undefined ? '' : ', keyed'})`),
       metrics: !config.metrics.enabled ? 'off' : config.metrics.listen ? 'own listener' : 'main listener',
@@ -67,13 +72,16 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
   const observer = recordingObserver({ exchange: (...args) => metrics?.exchange(...args) });
   const xmppLog = log.child({ component: 'xmpp' });
   // Every connection, the admin session's and each user login's; ended together at shutdown.
-  const connector = new Connector({ service: xmpp.service, tls, timeoutMs: xmpp.requestTimeoutMs, log: xmppLog });
+  const connector = new Connector({ services: xmpp.services, tls, timeoutMs: xmpp.requestTimeoutMs, log: xmppLog });
   const inFlight = config.limits.xmppInFlight;
   const limit = new InFlightLimit({ max: inFlight.max, queue: inFlight.queue, waitMs: inFlight.queueWaitMs });
   let draining = false;
 
-  const session = new XmppSession(
+  // The bridge's own sessions (xmpp.sessions of them), least-loaded first.
+  const session = new SessionPool(
     {
+      size: xmpp.sessions,
+      services: xmpp.services,
       credentials: { username: xmpp.jid.local, domain: xmpp.jid.domain, password: xmpp.password },
       requestTimeoutMs: xmpp.requestTimeoutMs,
       reconnect: xmpp.reconnect,
@@ -217,7 +225,7 @@ const STREAM_CLOSE_WAIT_MS = 2000;
 interface Running {
   server: Server;
   metricsServer: Server | undefined;
-  session: XmppSession;
+  session: SessionPool;
   connector: Connector;
   openUserSessions(): number;
 }

@@ -2,6 +2,7 @@
 // pieces. What XMPP outcomes mean for each operation is said here, in terms
 // of ./xmpp-outcome.ts; nothing above this layer sees XMPP.
 import { xml } from '@xmpp/client-core';
+import { accountExists } from '../xmpp/account-probe.js';
 import { changeUserPassword, readLastLogin } from '../xmpp/admin-commands.js';
 import {
   changeOwnPassword,
@@ -69,13 +70,16 @@ export class Accounts {
   }
 
   /**
-   * Whether the account exists, without side effects. ejabberd 23.01 has no
-   * direct check over XMPP: get-user-lastlogin reads "Never" only for an
-   * account it has no record of (absent, or created while mod_last was off).
+   * Whether the account exists, without side effects. get-user-lastlogin
+   * saying Online or a time settles it; "Never" means absent, or offline
+   * with no mod_last record (mod_last off, or not yet replicated to this
+   * cluster node): the headline probe decides (../xmpp/account-probe.ts).
    */
   async isRegistered(account: Account): Promise<boolean> {
-    const last = await attempt(() => readLastLogin(this.#deps.session, account.host, jidOf(account)));
-    return last.kind !== 'never';
+    const { session } = this.#deps;
+    const last = await attempt(() => readLastLogin(session, account.host, jidOf(account)));
+    if (last.kind !== 'never') return true;
+    return attempt(() => accountExists(session, account.host, jidOf(account)));
   }
 
   /**

@@ -27,11 +27,14 @@ export interface BridgeConfig {
   listen: { host: string; port: number };
   basePath: string;
   xmpp: {
-    service: string;
+    /** xmpp:// or xmpps:// URLs: one server, or the nodes of one cluster. */
+    services: string[];
     /** Bare JID of the bridge's own account. */
     jid: { local: string; domain: string };
     password: string;
     requestTimeoutMs: number;
+    /** The bridge's own sessions, kept open at once (a pool). */
+    sessions: number;
     reconnect: { initialDelayMs: number; maxDelayMs: number };
     /** XEP-0199 pings on an idle session, and recycling after requests that get no answer. */
     keepalive: { idleMs: number; timeoutMs: number; maxTimeouts: number };

@@ -102,10 +102,12 @@ export async function resolveConfig(
     listen: { host: file.listen?.host ?? '127.0.0.1', port: file.listen?.port ?? 8088 },
     basePath: file.base_path ?? '/api',
     xmpp: {
-      service: file.xmpp.service,
+      services: typeof file.xmpp.service === 'string' ? [file.xmpp.service] : [...new Set(file.xmpp.service)],
       jid: { local, domain },
       password: password ?? '',
       requestTimeoutMs,
+      // ejabberd runs a session's IQs on one core: 4 use a typical server's.
+      sessions: file.xmpp.sessions ?? 4,
       reconnect: {
         initialDelayMs: file.xmpp.reconnect?.initial_delay_ms ?? 500,
         maxDelayMs: file.xmpp.reconnect?.max_delay_ms ?? 30_000,
@@ -252,6 +254,7 @@ const EXPECTED: Record<string, string> = {
   CorsOrigin: 'an origin such as https://app.example.org, or "*"',
   boolean: 'true or false',
   XmppServiceUrl: 'a URL such as xmpp://127.0.0.1:5222 or xmpps://host:5223',
+  NonEmptyServiceList: 'a non-empty list of such URLs',
   BareJid: 'a bare JID such as admin@localhost',
   NonEmptyHostList: 'a non-empty list of host names',
   LogLevel: 'one of fatal, error, warn, info, debug, trace, silent',

@@ -17,6 +17,8 @@ const CorsOrigin = t.refinement(
   'CorsOrigin',
 );
 
+const XmppServiceUrl = t.refinement(t.string, (s) => /^xmpps?:\/\/[^/]+$/.test(s), 'XmppServiceUrl');
+
 const BareJid = t.refinement(t.string, (s) => /^[^@/\s]+@[^@/\s]+$/.test(s), 'BareJid');
 
 /** An IP address, or a subnet such as 10.0.0.0/8 or fd00::/8. */
@@ -68,11 +70,13 @@ export const ConfigFile = closed(
     ),
     xmpp: closed(
       {
-        service: t.refinement(t.string, (s) => /^xmpps?:\/\/[^/]+$/.test(s), 'XmppServiceUrl'),
+        // One URL, or the nodes of one cluster.
+        service: t.union([XmppServiceUrl, t.refinement(t.array(XmppServiceUrl), (list) => list.length > 0, 'NonEmptyServiceList')]),
         jid: BareJid,
         password: opt(NonEmptyString),
         password_file: opt(NonEmptyString),
         request_timeout_ms: opt(PositiveInt),
+        sessions: opt(PositiveInt),
         reconnect: opt(
           closed(
             { initial_delay_ms: opt(PositiveInt), max_delay_ms: opt(PositiveInt) },

@@ -8,9 +8,13 @@ import type { HttpObserver } from '../http/app.js';
 import type { XmppObserver } from '../xmpp/observe.js';
 import { VERSION } from './version.js';
 
-/** What the metrics read from the bridge's own XMPP session at scrape time. */
+/** What the metrics read from the bridge's own XMPP sessions at scrape time. */
 export interface SessionGauges {
   readonly isUp: boolean;
+  readonly upCount: number;
+  readonly size: number;
+  /** Sessions up per node (xmpp://host:port, from the configuration). */
+  readonly upByService: ReadonlyMap<string, number>;
   readonly reconnects: number;
   readonly inFlight: number;
 }
@@ -81,15 +85,40 @@ export class BridgeMetrics implements HttpObserver, XmppObserver {
     });
     new Gauge({
       name: `${PREFIX}xmpp_session_up`,
-      help: "1 while the bridge's own XMPP session is connected and logged in, else 0",
+      help: "1 while at least one of the bridge's own XMPP sessions is connected and logged in, else 0",
       registers,
       collect() {
         this.set(session.isUp ? 1 : 0);
       },
     });
+    new Gauge({
+      name: `${PREFIX}xmpp_sessions_up`,
+      help: "The bridge's own XMPP sessions connected and logged in (of xmpp.sessions)",
+      registers,
+      collect() {
+        this.set(session.upCount);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}xmpp_sessions_up_by_service`,
+      help: "The bridge's own XMPP sessions up on each node of xmpp.service",
+      labelNames: ['service'],
+      registers,
+      collect() {
+        for (const [service, up] of session.upByService) this.set({ service }, up);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}xmpp_sessions`,
+      help: "The bridge's own XMPP sessions configured (xmpp.sessions)",
+      registers,
+      collect() {
+        this.set(session.size);
+      },
+    });
     new Counter({
       name: `${PREFIX}xmpp_reconnects_total`,
-      help: "Reconnection attempts of the bridge's own XMPP session",
+      help: "Reconnection attempts of the bridge's own XMPP sessions, all together",
       registers,
       collect() {
         this.reset();
@@ -98,7 +127,7 @@ export class BridgeMetrics implements HttpObserver, XmppObserver {
     });
     new Gauge({
       name: `${PREFIX}xmpp_requests_in_flight`,
-      help: "IQ requests awaiting an answer on the bridge's own XMPP session",
+      help: "IQ requests awaiting an answer on the bridge's own XMPP sessions",
       registers,
       collect() {
         this.set(session.inFlight);

@@ -66,3 +66,14 @@ export class UnexpectedAnswer extends Error {
     this.name = 'UnexpectedAnswer';
   }
 }
+
+/**
+ * The server answered the request, but first returned the stanza sent just
+ * before it as undeliverable (RFC 6120 §8.3 error on a <message/>).
+ */
+export class PrecedingBounced extends Error {
+  constructor(readonly condition: string) {
+    super(`the stanza sent before the request bounced: ${condition}`);
+    this.name = 'PrecedingBounced';
+  }
+}

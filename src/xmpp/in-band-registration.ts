@@ -2,12 +2,13 @@
 // remove one by its password, and change a password from the user's own session.
 import { xml } from '@xmpp/client-core';
 import type { Element } from '@xmpp/xml';
+import type { RequestOptions } from './iq-channel.js';
 
 const NS = 'jabber:iq:register';
 
-/** Anything that can send an IQ and wait for its answer. */
+/** Anything that can send an IQ and wait for its answer (optionally with a message just before it, see ./iq-channel.ts). */
 export interface IqRequester {
-  request(iq: Element): Promise<Element>;
+  request(iq: Element, options?: RequestOptions): Promise<Element>;
 }
 
 function registerIq(host: string, ...children: Element[]): Element {

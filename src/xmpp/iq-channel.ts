@@ -7,16 +7,27 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@xmpp/client-core';
 import type { Element } from '@xmpp/xml';
-import { OutcomeUnknown, RequestTimeout, SessionUnavailable, StanzaFailure } from './errors.js';
+import { OutcomeUnknown, PrecedingBounced, RequestTimeout, SessionUnavailable, StanzaFailure } from './errors.js';
 
 const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
 interface Pending {
   /** The address the request went to: only it may answer. */
   to: string | undefined;
+  /** The <message/> sent in the same write just before, and its bounce once seen. */
+  before?: { id: string; to: string | undefined; bounced?: string };
   /** The stanza was handed to the operating system. */
   sent: boolean;
   settle(outcome: { reply: Element } | { error: Error }): void;
+}
+
+export interface RequestOptions {
+  /**
+   * A <message/> written together with the IQ, just before it. The server
+   * handles a session's stanzas in order, so its bounce, if any, arrives
+   * before the IQ's answer: the request then rejects with PrecedingBounced.
+   */
+  before?: Element;
 }
 
 export interface IqChannelHooks {
@@ -28,6 +39,8 @@ export class IqChannel {
   readonly #entity: Client;
   readonly #hooks: IqChannelHooks;
   readonly #pending = new Map<string, Pending>();
+  /** Pending requests by the id of the message sent before them. */
+  readonly #byBefore = new Map<string, Pending>();
   /** Unguessable ids: another account must not be able to forge an answer. */
   readonly #prefix = randomBytes(9).toString('base64url');
   #counter = 0;
@@ -45,25 +58,29 @@ export class IqChannel {
   }
 
   /** Sends an IQ and resolves with the result stanza, or rejects with an ./errors.js error. */
-  request(iq: Element, timeoutMs: number): Promise<Element> {
+  request(iq: Element, timeoutMs: number, { before }: RequestOptions = {}): Promise<Element> {
     if (this.#closedReason !== undefined) {
       return Promise.reject(new SessionUnavailable(this.#closedReason));
     }
     this.#counter += 1;
     const id = `${this.#prefix}${this.#counter.toString(36)}`;
     iq.attrs.id = id;
+    if (before) before.attrs.id = `${id}m`;
     return new Promise<Element>((resolve, reject) => {
       const pending: Pending = {
         to: iq.attrs.to as string | undefined,
+        before: before && { id: `${id}m`, to: before.attrs.to as string | undefined },
         sent: false,
         settle: (outcome) => {
           if (this.#pending.get(id) !== pending) return;
           this.#pending.delete(id);
+          if (pending.before) this.#byBefore.delete(pending.before.id);
           clearTimeout(timer);
           if ('reply' in outcome) resolve(outcome.reply);
           else reject(outcome.error);
         },
       };
+      if (pending.before) this.#byBefore.set(pending.before.id, pending);
       const timer = setTimeout(() => {
         pending.settle({ error: new RequestTimeout(timeoutMs) });
         this.#hooks.onTimeout?.();
@@ -74,7 +91,8 @@ export class IqChannel {
           error: new SessionUnavailable(`the XMPP connection failed: ${error instanceof Error ? error.message : String(error)}`),
         });
       try {
-        this.#entity.send(iq).then(() => {
+        // One write for both: the order on the wire is the order the server handles them in.
+        (before ? this.#entity.sendMany([before, iq]) : this.#entity.send(iq)).then(() => {
           pending.sent = true;
         }, notSent);
       } catch (error) {
@@ -96,12 +114,27 @@ export class IqChannel {
   }
 
   #receive(element: Element): void {
+    if (element.name === 'message') {
+      this.#bounce(element);
+      return;
+    }
     if (element.name !== 'iq') return;
     const { type, id, from } = element.attrs as Record<string, string | undefined>;
     if ((type !== 'result' && type !== 'error') || id === undefined) return;
     const pending = this.#pending.get(id);
     if (pending === undefined || !this.#answersFrom(pending.to, from)) return;
-    pending.settle(type === 'result' ? { reply: element } : { error: stanzaFailure(element) });
+    const bounced = pending.before?.bounced;
+    if (bounced !== undefined) pending.settle({ error: new PrecedingBounced(bounced) });
+    else pending.settle(type === 'result' ? { reply: element } : { error: stanzaFailure(element) });
+  }
+
+  /** Notes a bounce of a message sent before a pending request. */
+  #bounce(message: Element): void {
+    const { type, id, from } = message.attrs as Record<string, string | undefined>;
+    if (type !== 'error' || id === undefined) return;
+    const before = this.#byBefore.get(id)?.before;
+    if (before === undefined || from !== before.to) return;
+    before.bounced = stanzaFailure(message).condition;
   }
 
   /** RFC 6120 §8.1.2.1: the answer comes from the address asked, or from the server for the own account. */

@@ -10,7 +10,7 @@ import type { Element } from '@xmpp/xml';
 import type { Logger } from 'pino';
 import { createConnection, type ConnectionOptions } from './connect.js';
 import { LoginRefused, RequestTimeout, SessionUnavailable } from './errors.js';
-import { IqChannel } from './iq-channel.js';
+import { IqChannel, type RequestOptions } from './iq-channel.js';
 import { SaslFailure } from './sasl/negotiate.js';
 
 /** XEP-0199 pings from the bridge on an idle connection, and recycling after repeated timeouts. */
@@ -42,9 +42,12 @@ export class Link extends EventEmitter<{ down: [reason: string] }> {
   #timeoutsInARow = 0;
   #pinger: NodeJS.Timeout | undefined;
 
+  readonly #service: string;
+
   private constructor(entity: Client, options: LinkOptions) {
     super();
     this.#entity = entity;
+    this.#service = options.service;
     this.#log = options.log;
     this.#channel = new IqChannel(entity, {
       onTimeout: () => {
@@ -102,6 +105,11 @@ export class Link extends EventEmitter<{ down: [reason: string] }> {
     return this.#entity.jid?.toString();
   }
 
+  /** The node this connection is on (xmpp://host:port). */
+  get service(): string {
+    return this.#service;
+  }
+
   get isUp(): boolean {
     return this.#downReason === undefined;
   }
@@ -110,8 +118,8 @@ export class Link extends EventEmitter<{ down: [reason: string] }> {
     return this.#channel.inFlight;
   }
 
-  request(iq: Element, timeoutMs: number): Promise<Element> {
-    return this.#channel.request(iq, timeoutMs);
+  request(iq: Element, timeoutMs: number, options?: RequestOptions): Promise<Element> {
+    return this.#channel.request(iq, timeoutMs, options);
   }
 
   /**

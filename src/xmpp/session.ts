@@ -1,19 +1,22 @@
-// The bridge's own long-lived XMPP session: connects, stays connected (its
-// Link pings an idle server and recycles a dead path), reconnects with
-// exponential backoff, and knows whether it is up. Requests while it is down
-// fail at once (never queue), so callers get a prompt 503; requests beyond
-// the in-flight bound wait briefly, then get a 503 with Retry-After.
+// One of the bridge's own long-lived XMPP sessions (./session-pool.ts holds
+// them): connects, stays connected (its Link pings an idle server and
+// recycles a dead path), reconnects with exponential backoff, and knows
+// whether it is up. Requests while it is down fail at once (never queue).
 import { EventEmitter } from 'node:events';
 import type { Element } from '@xmpp/xml';
 import type { Logger } from 'pino';
 import type { Credentials } from './connect.js';
 import type { Connector } from './connector.js';
 import { LoginRefused, SessionUnavailable } from './errors.js';
-import type { InFlightLimit } from './in-flight-limit.js';
+import type { RequestOptions } from './iq-channel.js';
 import type { Keepalive, Link } from './link.js';
-import { observed, operationOf, type XmppObserver } from './observe.js';
+import { operationOf } from './observe.js';
 
 export interface SessionOptions {
+  /** The cluster's nodes; the session stays on one while it works and moves to the next when it does not. */
+  services: readonly string[];
+  /** Index of the node to try first. */
+  firstService: number;
   credentials: Credentials;
   requestTimeoutMs: number;
   reconnect: { initialDelayMs: number; maxDelayMs: number };
@@ -22,9 +25,7 @@ export interface SessionOptions {
 
 export interface SessionDeps {
   connector: Connector;
-  limit: InFlightLimit;
   log: Logger;
-  observer?: XmppObserver;
 }
 
 export interface SessionEvents {
@@ -41,11 +42,19 @@ export class XmppSession extends EventEmitter<SessionEvents> {
   #attempt = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #reconnects = 0;
+  /** Index into options.services of the node to connect to next. */
+  #serviceIndex: number;
 
   constructor(options: SessionOptions, deps: SessionDeps) {
     super();
     this.#options = options;
     this.#deps = deps;
+    this.#serviceIndex = options.firstService;
+  }
+
+  /** The node the session is on while up. */
+  get service(): string | undefined {
+    return this.#link?.service;
   }
 
   get isUp(): boolean {
@@ -78,28 +87,23 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     await this.#link?.close('the bridge is shutting down');
   }
 
-  request(iq: Element, timeoutMs = this.#options.requestTimeoutMs): Promise<Element> {
+  request(iq: Element, options?: RequestOptions): Promise<Element> {
+    const link = this.#link;
+    if (!link) return Promise.reject(new SessionUnavailable(`no XMPP session to the server (${this.#downReason})`));
     // Names the payload only (e.g. "query jabber:iq:register"): never its content.
-    const operation = operationOf(iq);
-    return observed(this.#deps.observer, operation, () =>
-      this.#deps.limit.run(() => {
-        // Looked up once a slot is granted: the session may have dropped meanwhile.
-        const link = this.#link;
-        if (!link) {
-          return Promise.reject(new SessionUnavailable(`no XMPP session to the server (${this.#downReason})`));
-        }
-        this.#deps.log.debug({ payload: operation }, 'xmpp request');
-        return link.request(iq, timeoutMs);
-      }),
-    );
+    this.#deps.log.debug({ payload: operationOf(iq) }, 'xmpp request');
+    return link.request(iq, this.#options.requestTimeoutMs, options);
   }
 
   async #connect(): Promise<void> {
     if (this.#stopped) return;
     const { log } = this.#deps;
+    const { services } = this.#options;
+    const service = services[this.#serviceIndex % services.length] as string;
     let link: Link;
     try {
       link = await this.#deps.connector.open(this.#options.credentials, {
+        service,
         keepalive: this.#options.keepalive,
         onServerPing: () => log.debug('answered a ping from the XMPP server'),
       });
@@ -108,7 +112,9 @@ export class XmppSession extends EventEmitter<SessionEvents> {
         error instanceof LoginRefused
           ? `the XMPP server refused the bridge's login (${error.condition})`
           : `cannot connect to the XMPP server: ${(error as Error).message}`;
-      log.error({ reason: this.#downReason }, 'xmpp session failed to start');
+      log.error({ reason: this.#downReason, service }, 'xmpp session failed to start');
+      // The next attempt goes to the next node of the cluster, if there is one.
+      this.#serviceIndex += 1;
       this.#scheduleReconnect();
       return;
     }
@@ -118,6 +124,8 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     }
     const down = (reason: string) => {
       this.#link = undefined;
+      // Lost: the node may be gone; the next attempt goes to the next one.
+      if (!this.#stopped) this.#serviceIndex += 1;
       this.#downReason = reason;
       // Expected when the bridge itself stops; a warning otherwise.
       log[this.#stopped ? 'info' : 'warn']({ reason }, 'xmpp session down');
@@ -131,7 +139,7 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     link.once('down', down);
     this.#attempt = 0;
     this.#link = link;
-    log.info({ jid: link.jid }, 'xmpp session up');
+    log.info({ jid: link.jid, service }, 'xmpp session up');
     this.emit('up');
   }
 

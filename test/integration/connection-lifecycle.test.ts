@@ -89,7 +89,7 @@ describe('connection lifecycle', function () {
       const bridgeJid = String(up.jid);
       const username = uniqueName('probe');
       await server.register(username, HOST, 'pw');
-      const link = await new Connector({ service: server.service, timeoutMs: 5000 }).open({ username, domain: HOST, password: 'pw' });
+      const link = await new Connector({ services: [server.service], timeoutMs: 5000 }).open({ username, domain: HOST, password: 'pw' });
       try {
         const pong = await link.request(xml('iq', { type: 'get', to: bridgeJid }, xml('ping', { xmlns: 'urn:xmpp:ping' })), 5000);
         expect(pong.attrs.type).to.equal('result');

@@ -80,6 +80,7 @@ describe('faults on the XMPP side', function () {
             jid: server.adminJid,
             password: server.adminPassword,
             request_timeout_ms: 1500,
+            sessions: 1,
             reconnect: { initial_delay_ms: 100, max_delay_ms: 500 },
           },
         }),

@@ -121,7 +121,7 @@ describe('graceful shutdown', function () {
     await once(silent, 'listening');
     const { port } = silent.address() as net.AddressInfo;
     // Without closeAll this login would end at its deadline, far beyond the test's timeout.
-    const connector = new Connector({ service: `xmpp://127.0.0.1:${port}`, timeoutMs: 600_000 });
+    const connector = new Connector({ services: [`xmpp://127.0.0.1:${port}`], timeoutMs: 600_000 });
     try {
       const session = withUserSession(
         connector,

@@ -19,6 +19,8 @@ export function bridgeConfig(server: ThrowawayEjabberd, extra: Record<string, un
       jid: server.adminJid,
       password: server.adminPassword,
       request_timeout_ms: 5000,
+      // One session: fault tests count its ups and downs (pool.test.ts tests several).
+      sessions: 1,
       reconnect: { initial_delay_ms: 100, max_delay_ms: 1000 },
     },
     hosts: server.hosts,
@@ -74,5 +76,5 @@ export function asUser<T = void>(
   credentials: Credentials,
   work: (session: UserSession) => Promise<T> = () => Promise.resolve(undefined as T),
 ): Promise<T> {
-  return withUserSession(new Connector({ service, timeoutMs: 5000 }), credentials, work, { requestTimeoutMs: 5000 });
+  return withUserSession(new Connector({ services: [service], timeoutMs: 5000 }), credentials, work, { requestTimeoutMs: 5000 });
 }
