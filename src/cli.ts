@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { startBridge } from './bridge.js';
 import { ConfigError, loadConfig } from './config/load.js';
-import { createLogger } from './log.js';
+import { createLogger, flushLogs } from './log.js';
 
 const USAGE = `usage: ejabberd-restful --config FILE [--pretty]  run the bridge
        ejabberd-restful --check-config FILE         validate FILE and exit 0 (valid) or 1
@@ -76,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
       return;
     }
     log.warn({ signal }, 'second signal; exiting without waiting');
+    flushLogs();
     process.exit(1);
   };
   process.on('SIGTERM', onSignal);
@@ -95,9 +96,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     // Exit once shut down, even if a stray socket or timer lingers.
+    flushLogs();
     process.exit(code);
   },
   (error: unknown) => {
+    flushLogs();
     process.stderr.write(`ejabberd-restful: ${(error as Error).stack ?? String(error)}\n`);
     process.exit(1);
   },

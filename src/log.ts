@@ -31,16 +31,39 @@ export const REDACTED_PATHS = [
 export interface LoggerOptions {
   /** Human-readable, coloured lines instead of JSON. */
   pretty?: boolean;
-  /** Default: synchronous stdout, so nothing is lost when the process exits after shutdown. */
+  /** Default: stdout, written asynchronously (flushLogs() before exiting). */
   destination?: NodeJS.WritableStream | DestinationStream;
 }
 
+/** Asynchronous destinations made here: flushed by flushLogs(). */
+const unflushed = new Set<{ flushSync(): void }>();
+
+/**
+ * Writes out what the asynchronous log destinations still hold. Call it
+ * before process.exit() and on a fatal error: a synchronous write per line
+ * would cost every request a system call.
+ */
+export function flushLogs(): void {
+  for (const destination of unflushed) {
+    try {
+      destination.flushSync();
+    } catch {
+      // nothing more can be done for a log that cannot be written
+    }
+  }
+}
+
 export function createLogger(level: LevelWithSilent, options: LoggerOptions = {}): Logger {
-  const destination =
-    options.destination ??
-    (options.pretty
-      ? pretty({ sync: true, colorize: process.stdout.isTTY, translateTime: 'SYS:standard', ignore: 'pid,hostname,name' })
-      : pino.destination({ dest: 1, sync: true }));
+  let destination = options.destination;
+  if (destination === undefined && options.pretty) {
+    destination = pretty({ sync: true, colorize: process.stdout.isTTY, translateTime: 'SYS:standard', ignore: 'pid,hostname,name' });
+  }
+  if (destination === undefined) {
+    // No minimum length: lines still leave promptly (tests and tail -f read them as they come).
+    const stdout = pino.destination({ dest: 1, sync: false });
+    unflushed.add(stdout);
+    destination = stdout;
+  }
   return pino(
     {
       level,

@@ -9,12 +9,24 @@ export function keysMatch(expected: string, given: string): boolean {
   return timingSafeEqual(digest(expected), digest(given));
 }
 
-/** Refuses with 401 unless `given` is the configured key. With no key configured, refuses everything. */
+/**
+ * A check of a mount's key: refuses with 401 unless `given` is the key. With
+ * no key configured, refuses everything. The key's own digest is computed
+ * once, not per request.
+ */
+export function keyCheck(expected: string | undefined): (given: unknown) => void {
+  const expectedDigest = expected === undefined ? undefined : digest(expected);
+  return (given) => {
+    if (expectedDigest === undefined) {
+      throw new Refusal('unauthenticated', 'this endpoint has no key configured, so it refuses every request');
+    }
+    if (typeof given !== 'string' || !timingSafeEqual(expectedDigest, digest(given))) {
+      throw new Refusal('unauthenticated', given === undefined ? 'the key is missing' : 'the key is wrong');
+    }
+  };
+}
+
+/** Refuses with 401 unless `given` is the configured key (a one-off keyCheck). */
 export function requireKey(expected: string | undefined, given: unknown): void {
-  if (expected === undefined) {
-    throw new Refusal('unauthenticated', 'this endpoint has no key configured, so it refuses every request');
-  }
-  if (typeof given !== 'string' || !keysMatch(expected, given)) {
-    throw new Refusal('unauthenticated', given === undefined ? 'the key is missing' : 'the key is wrong');
-  }
+  keyCheck(expected)(given);
 }

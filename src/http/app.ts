@@ -26,8 +26,8 @@ export interface OpsRoute {
   path: string;
   /** Successful answers are logged at debug: probes and scrapes would drown the access log. */
   quiet: boolean;
-  /** The answer; throwing a Refusal answers in the contract's error shape. */
-  handle(): Promise<{ type: string; body: string }>;
+  /** The answer (headers: extra response headers); throwing a Refusal answers in the contract's error shape. */
+  handle(): Promise<{ type: string; body: string | Buffer; headers?: Readonly<Record<string, string>> }>;
 }
 
 /** Told about every HTTP request (metrics). */
@@ -84,7 +84,13 @@ export function createApp(options: AppOptions): BridgeApp {
     const given = ctx.get('X-Request-Id');
     ctx.state.requestId = SAFE_REQUEST_ID.test(given) ? given : randomUUID();
     ctx.set('X-Request-Id', ctx.state.requestId);
-    ctx.state.log = options.log.child({ requestId: ctx.state.requestId });
+    // Made only when a handler logs: most requests log just the access line below.
+    let child: Logger | undefined;
+    const requestId = ctx.state.requestId;
+    Object.defineProperty(ctx.state, 'log', {
+      get: () => (child ??= options.log.child({ requestId })),
+      configurable: true,
+    });
     ctx.state.format = 'json';
     const started = process.hrtime.bigint();
     const xmpp: XmppCall[] = [];
@@ -100,8 +106,9 @@ export function createApp(options: AppOptions): BridgeApp {
       const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : 'other';
       options.http?.ended(method, route ?? 'unmatched', ctx.status, seconds);
       const level = route !== undefined && quietPaths.has(route) && ctx.status < 400 ? 'debug' : 'info';
-      ctx.state.log[level](
+      options.log[level](
         {
+          requestId,
           method,
           route: route ?? null,
           status: ctx.status,
@@ -141,9 +148,10 @@ export function createApp(options: AppOptions): BridgeApp {
   const ops = new Router<AppState>();
   for (const route of options.ops ?? []) {
     ops.get(route.path, async (ctx) => {
-      const { type, body } = await route.handle();
+      const { type, body, headers } = await route.handle();
       ctx.status = 200;
       ctx.type = type;
+      if (headers) ctx.set({ ...headers });
       ctx.body = body;
     });
   }

@@ -4,6 +4,7 @@
 // had left the process when the connection went away: never sent is "nothing
 // was done" (503), sent is "outcome unknown" (504). xmpp.js also leaves its
 // requests waiting for their own timeout when the stream drops (XMPP-FACTS).
+// Stanzas queued in one turn of the event loop leave in one socket write.
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@xmpp/client-core';
 import type { Element } from '@xmpp/xml';
@@ -45,6 +46,9 @@ export class IqChannel {
   readonly #prefix = randomBytes(9).toString('base64url');
   #counter = 0;
   #closedReason: string | undefined;
+  /** Stanzas waiting for this turn's write, with what to tell their requests. */
+  #outbox: { elements: Element[]; sent: () => void; failed: (error: unknown) => void }[] = [];
+  #flushing: NodeJS.Immediate | undefined;
   readonly #onElement = (element: Element): void => this.#receive(element);
 
   constructor(entity: Client, hooks: IqChannelHooks = {}) {
@@ -90,15 +94,38 @@ export class IqChannel {
         pending.settle({
           error: new SessionUnavailable(`the XMPP connection failed: ${error instanceof Error ? error.message : String(error)}`),
         });
-      try {
-        // One write for both: the order on the wire is the order the server handles them in.
-        (before ? this.#entity.sendMany([before, iq]) : this.#entity.send(iq)).then(() => {
-          pending.sent = true;
-        }, notSent);
-      } catch (error) {
-        notSent(error);
-      }
+      // Together: the order on the wire is the order the server handles them in.
+      this.#write(before ? [before, iq] : [iq], () => (pending.sent = true), notSent);
     });
+  }
+
+  /** Sends a stanza that expects no answer (e.g. a reply to the server), in this turn's write. */
+  post(element: Element): void {
+    if (this.#closedReason !== undefined) return;
+    this.#write([element], () => undefined, () => undefined);
+  }
+
+  #write(elements: Element[], sent: () => void, failed: (error: unknown) => void): void {
+    this.#outbox.push({ elements, sent, failed });
+    this.#flushing ??= setImmediate(() => this.#flush());
+  }
+
+  /** One socket write for every stanza queued since the last one. */
+  #flush(): void {
+    this.#flushing = undefined;
+    const batch = this.#outbox;
+    this.#outbox = [];
+    if (batch.length === 0) return;
+    const failed = (error: unknown) => {
+      for (const entry of batch) entry.failed(error);
+    };
+    try {
+      this.#entity.sendMany(batch.flatMap((entry) => entry.elements)).then(() => {
+        for (const entry of batch) entry.sent();
+      }, failed);
+    } catch (error) {
+      failed(error);
+    }
   }
 
   /**
@@ -108,6 +135,10 @@ export class IqChannel {
   close(reason: string): void {
     this.#closedReason ??= reason;
     this.#entity.off('element', this.#onElement);
+    // Not written yet: never will be.
+    clearImmediate(this.#flushing);
+    this.#flushing = undefined;
+    this.#outbox = [];
     for (const pending of [...this.#pending.values()]) {
       pending.settle({ error: pending.sent ? new OutcomeUnknown(reason) : new SessionUnavailable(reason) });
     }

@@ -26,6 +26,8 @@ export interface Keepalive {
 export interface LinkOptions extends ConnectionOptions {
   /** Bound on the whole login: TCP, stream, TLS, SASL and resource binding. */
   timeoutMs: number;
+  /** Told each time the connection answers a ping from the server. */
+  onServerPing?: () => void;
   keepalive?: Keepalive;
   log?: Logger;
 }
@@ -58,9 +60,10 @@ export class Link extends EventEmitter<{ down: [reason: string] }> {
         }
       },
     });
-    entity.on('element', () => {
+    entity.on('element', (element: Element) => {
       this.#lastHeard = Date.now();
       this.#timeoutsInARow = 0;
+      if (element.name === 'iq') this.#answerServer(element, options.onServerPing);
     });
     entity.on('disconnect', () => void this.close('the connection to the XMPP server was lost'));
     // Lost between logging in and this constructor: no 'disconnect' will come again.
@@ -74,7 +77,8 @@ export class Link extends EventEmitter<{ down: [reason: string] }> {
    * SessionUnavailable; `cancelled` (shutdown) ends the attempt at once.
    */
   static async open(options: LinkOptions, cancelled?: Promise<string>): Promise<Link> {
-    const { entity } = createConnection(options);
+    const connection = createConnection(options);
+    const { entity } = connection;
     const { log } = options;
     // Without an 'error' listener xmpp.js crashes the process on stream errors.
     entity.on('error', (error: Error) => log?.debug({ err: error.message }, 'xmpp connection error'));
@@ -98,6 +102,7 @@ export class Link extends EventEmitter<{ down: [reason: string] }> {
     }
     // STARTTLS replaced the socket the 'connect' listener saw.
     setKeepAlive(entity);
+    connection.endLoginPhase();
     return new Link(entity, options);
   }
 
@@ -142,6 +147,28 @@ export class Link extends EventEmitter<{ down: [reason: string] }> {
   }
 
   #stopped: Promise<void> = Promise.resolve();
+
+  /**
+   * IQs the server sends this connection: XEP-0199 pings are answered (ejabberd's
+   * mod_ping may end a session that does not), anything else is refused with
+   * <service-unavailable/>, as RFC 6120 §8.4 asks. Answers are not answered.
+   */
+  #answerServer(iq: Element, onServerPing: (() => void) | undefined): void {
+    const { type, id, from } = iq.attrs as Record<string, string | undefined>;
+    if ((type !== 'get' && type !== 'set') || id === undefined) return;
+    const children = iq.children.filter((c): c is Element => typeof c !== 'string');
+    const [payload] = children;
+    const isPing = type === 'get' && children.length === 1 && payload?.name === 'ping' && payload.attrs.xmlns === 'urn:xmpp:ping';
+    const reply = isPing
+      ? xml('iq', { type: 'result', id, to: from })
+      : xml(
+          'iq',
+          { type: 'error', id, to: from },
+          xml('error', { type: 'cancel' }, xml('service-unavailable', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' })),
+        );
+    this.#channel.post(reply);
+    if (isPing) onServerPing?.();
+  }
 
   #keepAlive({ idleMs, timeoutMs }: Keepalive): void {
     let pinging = false;

@@ -103,7 +103,7 @@ describe('configuration', function () {
     const problems = await problemsOf(input);
     expect(problems).to.include.members([
       'listen.port: expected a port number (0-65535), got a string',
-      'xmpp.service: expected a URL such as xmpp://127.0.0.1:5222 or xmpps://host:5223, got a string',
+      'xmpp.service: expected a URL such as xmpp://127.0.0.1:5222 or xmpps://host:5223 or a non-empty list of such URLs, got a string',
       'xmpp.jid: expected a bare JID such as admin@localhost, got a string',
       'xmpp.pasword_file: unknown option',
       'hosts: expected a non-empty list of host names, got a list',

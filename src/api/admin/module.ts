@@ -8,7 +8,7 @@ import { Refusal } from '../../accounts/refusal.js';
 import { describeMissing, type OfferedNodes, type ServerCapabilities } from '../../accounts/server-capabilities.js';
 import type { Authority, ServerCommands } from '../../accounts/server-commands.js';
 import type { AdminMount } from '../../config/config.js';
-import { requireKey } from '../key.js';
+import { keyCheck } from '../key.js';
 import type { ApiModule, RouteInput } from '../module.js';
 import { readArgs } from './args.js';
 import { BasicAuth } from './basic-auth.js';
@@ -27,6 +27,7 @@ export function adminModule(mount: AdminMount, deps: AdminDeps): ApiModule {
   const { server, hosts } = deps;
   const log = deps.log.child({ component: 'admin', mount: mount.path });
   const basic = mount.key === undefined ? new BasicAuth({ login: deps.adminLogin, hosts }) : undefined;
+  const requireKey = keyCheck(mount.key);
   const nodeAllowed = nodeMatcher(mount.allowedNodes);
   const allowed = new Set(mount.allowedCommands);
 
@@ -54,7 +55,7 @@ export function adminModule(mount: AdminMount, deps: AdminDeps): ApiModule {
 
   async function authorise(input: RouteInput): Promise<Authority> {
     if (basic === undefined) {
-      requireKey(mount.key, input.fields.key);
+      requireKey(input.fields.key);
       return { kind: 'bridge' };
     }
     return { kind: 'admin', grant: await basic.authenticate(input.authorization, input.client) };

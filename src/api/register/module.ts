@@ -2,7 +2,7 @@
 // and force-change passwords, and is_registered, for the configured hosts.
 import type { Accounts } from '../../accounts/accounts.js';
 import type { RegisterMount } from '../../config/config.js';
-import { requireKey } from '../key.js';
+import { keyCheck } from '../key.js';
 import { requireStrings, toAccount } from '../fields.js';
 import type { ApiModule, RouteInput } from '../module.js';
 import { runHooks, type RegistrationHook } from './hooks.js';
@@ -19,10 +19,11 @@ export interface RegisterDeps {
 
 export function registerModule(mount: RegisterMount, { accounts, hosts }: RegisterDeps): ApiModule {
   const hooks = mount.hooks.map((name) => BUILT_IN_HOOKS[name]);
+  const requireKey = keyCheck(mount.key);
 
   /** The key, then the named fields, then the account they name. */
   function read<const K extends string>(input: RouteInput, names: readonly K[]) {
-    requireKey(mount.key, input.fields.key);
+    requireKey(input.fields.key);
     const values = requireStrings(input.fields, ['username', 'host', ...names]);
     return { account: toAccount(values.username, values.host, hosts), values };
   }
