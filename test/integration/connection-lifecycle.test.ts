@@ -8,7 +8,7 @@ import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js
 import { Connector } from '../../src/xmpp/connector.js';
 import { StanzaFailure } from '../../src/xmpp/errors.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
-import { beamPid, bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
+import { beamPid, bridgeConfig, KEY, thaw, uniqueName } from '../support/fixtures.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const HOST = 'localhost';
@@ -24,11 +24,7 @@ describe('connection lifecycle', function () {
   let proxy: TcpProxy | undefined;
 
   afterEach(async function () {
-    try {
-      process.kill(beamPid(server), 'SIGCONT');
-    } catch {
-      // not stopped, or gone
-    }
+    thaw(server);
     await bridge?.stop();
     await proxy?.close();
     bridge = undefined;

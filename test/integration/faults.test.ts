@@ -5,7 +5,7 @@ import net from 'node:net';
 import { expect } from 'chai';
 import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
-import { asUser, beamPid, bridgeConfig, freePort, KEY, uniqueName } from '../support/fixtures.js';
+import { asUser, beamPid, bridgeConfig, freePort, KEY, thaw, uniqueName } from '../support/fixtures.js';
 
 const HOST = 'localhost';
 const registerBody = () => ({ key: KEY, username: uniqueName(), host: HOST, password: 'pw' });
@@ -88,11 +88,7 @@ describe('faults on the XMPP side', function () {
     });
 
     afterEach(async function () {
-      try {
-        process.kill(beamPid(server), 'SIGCONT');
-      } catch {
-        // already gone
-      }
+      thaw(server);
       await bridge?.stop();
       await server?.stop();
     });

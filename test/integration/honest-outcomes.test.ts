@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess, type Reply } from '../support/bridge-process.js';
-import { beamPid, bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
+import { beamPid, bridgeConfig, KEY, thaw, uniqueName } from '../support/fixtures.js';
 
 const HOST = 'localhost';
 
@@ -17,11 +17,7 @@ describe('honest outcomes under load and faults', function () {
     server = await startEjabberd();
   });
   afterEach(async function () {
-    try {
-      process.kill(beamPid(server), 'SIGCONT');
-    } catch {
-      // not stopped, or gone
-    }
+    thaw(server);
     await bridge?.stop();
     bridge = undefined;
     await server?.stop();

@@ -9,7 +9,7 @@ import { SessionUnavailable } from '../../src/xmpp/errors.js';
 import { Connector } from '../../src/xmpp/connector.js';
 import { withUserSession } from '../../src/xmpp/login.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
-import { beamPid, bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
+import { beamPid, bridgeConfig, KEY, thaw, uniqueName } from '../support/fixtures.js';
 
 const HOST = 'localhost';
 
@@ -43,11 +43,7 @@ describe('graceful shutdown', function () {
   });
 
   afterEach(async function () {
-    try {
-      process.kill(beamPid(server), 'SIGCONT');
-    } catch {
-      // already gone
-    }
+    thaw(server);
     await bridge?.stop();
     bridge = undefined;
   });

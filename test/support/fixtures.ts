@@ -78,3 +78,12 @@ export function asUser<T = void>(
 ): Promise<T> {
   return withUserSession(new Connector({ services: [service], timeoutMs: 5000 }), credentials, work, { requestTimeoutMs: 5000 });
 }
+
+/** Lets a server a test froze (SIGSTOP) run again; nothing if it is not frozen or is gone. */
+export function thaw(server: ThrowawayEjabberd): void {
+  try {
+    process.kill(beamPid(server), 'SIGCONT');
+  } catch {
+    // not running any more
+  }
+}
