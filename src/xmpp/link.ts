@@ -43,8 +43,9 @@ export class Link extends EventEmitter<{ down: [reason: string] }> {
   #lastHeard = Date.now();
   #timeoutsInARow = 0;
   #pinger: NodeJS.Timeout | undefined;
-
   readonly #service: string;
+  /** Settles once the stream is closed after close(). */
+  #stopped: Promise<void> = Promise.resolve();
 
   private constructor(entity: Client, options: LinkOptions) {
     super();
@@ -145,8 +146,6 @@ export class Link extends EventEmitter<{ down: [reason: string] }> {
     }
     return this.#stopped;
   }
-
-  #stopped: Promise<void> = Promise.resolve();
 
   /**
    * IQs the server sends this connection: XEP-0199 pings are answered (ejabberd's

@@ -4,16 +4,10 @@
 import type { Element } from '@xmpp/xml';
 import type { Credentials } from './connect.js';
 import type { Connector } from './connector.js';
-import { LoginRefused } from './errors.js';
 import { observed, operationOf, type XmppObserver } from './observe.js';
 
 export interface UserSession {
   request(iq: Element): Promise<Element>;
-}
-
-/** The SASL condition when `error` is a login refusal, else undefined. */
-export function loginFailureCondition(error: unknown): string | undefined {
-  return error instanceof LoginRefused ? error.condition : undefined;
 }
 
 export interface UserSessionExtras {
