@@ -163,6 +163,7 @@ function printUsage(server: ThrowawayEjabberd, url: string, key: string): void {
 ejabberd-restful is up at ${url}
   XMPP server: ${server.service} (host ${server.host}, bridge account ${server.adminJid})
   key:         ${key}
+  API page:    ${url}/docs   (open it in a browser, type the key into Authorize, then Try it out)
 
 Try:
   curl -s ${json} -d '{"key":"${key}","username":"alice","host":"${server.host}","password":"s3cret","email":"alice@example.org"}' ${url}/register/register

@@ -3,7 +3,21 @@
 // Each module's operations are described here from the contract, not read
 // off the modules' route lists, so the drift test (test/integration/ops.test.ts)
 // can compare this document with the routes the app really serves.
-import type { Mount } from '../config/config.js';
+import type { AdminMount, Mount } from '../config/config.js';
+import type { Json } from '../http/render.js';
+import {
+  ADMIN_EXAMPLES,
+  answerExamples,
+  DEFAULT_ADMIN_EXAMPLE,
+  ERROR_EXAMPLES,
+  errorExamples,
+  EXAMPLE_HOST,
+  KEY_PLACEHOLDER,
+  REGISTER_EXAMPLES,
+  type Example,
+  type RouteExamples,
+} from './openapi-examples.js';
+import { mountDescription } from './openapi-modules.js';
 import { VERSION } from './version.js';
 
 type Schema = Record<string, unknown>;
@@ -17,6 +31,13 @@ export interface OpenApiInput {
 
 /** Where the document itself is served. */
 export const openApiPath = (basePath: string): string => `${basePath}/openapi.json`;
+
+/**
+ * The extension naming, on an operation that takes the key in its JSON body,
+ * the security scheme that holds that mount's key: OpenAPI has no scheme for a
+ * body field, so the API page reads this to fill the body's key in.
+ */
+export const BODY_KEY_EXTENSION = 'x-body-key-scheme';
 
 // ---- shared pieces ---------------------------------------------------------
 
@@ -34,55 +55,68 @@ const errorBody = (names: string[] | undefined, description: string): Schema => 
 });
 
 const REQUEST_ID = { $ref: '#/components/headers/RequestId' };
-const XML_BODY = {
-  schema: {
-    type: 'string',
-    description: "mod_restful's XML shape: <ok/>, <true/>, <value>…</value>, <struct><entry key=\"k\">v</entry></struct>, <error>reason</error>",
-  },
+const XML_SCHEMA = {
+  type: 'string',
+  description: "mod_restful's XML shape: <ok/>, <true/>, <value>…</value>, <struct><entry key=\"k\">v</entry></struct>, <error>reason</error>",
 };
 
-/** A response in JSON (and mod_restful's XML). */
-function response(description: string, schema: Schema, headers: Record<string, unknown> = {}): Schema {
+type MediaExamples = ReturnType<typeof answerExamples>;
+
+/** A response in JSON (and mod_restful's XML), with examples of both. */
+function response(description: string, schema: Schema, examples: MediaExamples, headers: Record<string, unknown> = {}): Schema {
   return {
     description,
     headers: { 'X-Request-Id': REQUEST_ID, ...headers },
-    content: { 'application/json': { schema }, 'application/xml': XML_BODY },
+    content: {
+      'application/json': { schema, examples: examples.json },
+      'application/xml': { schema: XML_SCHEMA, examples: examples.xml },
+    },
   };
 }
 
+type ErrorSpec = [description: string, schema: Schema, headers?: Record<string, unknown>];
+
 /** The error responses, one per status; operations pick theirs by status. */
-const ERRORS: Record<string, Schema> = {
-  '400': response(
+const ERROR_SPECS: Record<string, ErrorSpec> = {
+  '400': [
     'Bad input: malformed JSON, a field of the wrong type, a missing or empty field (missing_parameters), a name that fails nodeprep/nameprep (stringprep), or ?format other than json/xml',
     errorBody(['bad_request', 'missing_parameters', 'stringprep'], 'detail says what is wrong'),
-  ),
-  '401': response(
+  ],
+  '401': [
     'The key (or the HTTP Basic credentials) is missing or wrong',
     errorBody(['not_allowed'], 'no detail'),
     { 'WWW-Authenticate': { description: 'Sent when HTTP Basic credentials are expected', schema: { type: 'string' } } },
-  ),
-  '403': response(
+  ],
+  '403': [
     'Not allowed: a host the bridge does not serve, a wrong account password, a command not allowed, or a refusal by the XMPP server',
     errorBody(['not_allowed'], 'no detail'),
-  ),
-  '404': response('No such account (not_exists), or no such command', errorBody(['not_exists'], 'no detail')),
-  '409': response('The account already exists', errorBody(['exists'], 'no detail')),
-  '413': response('The body is larger than limits.body_bytes', errorBody(['bad_request'], 'detail gives the limit')),
-  '415': response('The body is not JSON (Content-Type must be application/json)', errorBody(['bad_request'], '')),
-  '429': response(
+  ],
+  '404': ['No such account (not_exists), or no such command', errorBody(['not_exists'], 'no detail')],
+  '409': ['The account already exists', errorBody(['exists'], 'no detail')],
+  '413': ['The body is larger than limits.body_bytes', errorBody(['bad_request'], 'detail gives the limit')],
+  '415': ['The body is not JSON (Content-Type must be application/json)', errorBody(['bad_request'], '')],
+  '429': [
     'Too many requests: the XMPP server throttles, or the failed-login budget (limits.failed_logins) is spent',
     errorBody(['too_many_requests'], ''),
     { 'Retry-After': { description: 'Seconds to wait, when known', schema: { type: 'integer' } } },
-  ),
-  '500': response('Unexpected error, logged with the request id', errorBody(['internal_error'], '')),
-  '501': response('The XMPP server does not offer this operation (module not enabled?)', errorBody(['not_supported'], '')),
-  '502': response(
+  ],
+  '500': ['Unexpected error, logged with the request id', errorBody(['internal_error'], '')],
+  '501': ['The XMPP server does not offer this operation (module not enabled?)', errorBody(['not_supported'], '')],
+  '502': [
     'The XMPP server answered with an error the contract has no name for; error is its condition, e.g. internal_server_error',
     errorBody(undefined, ''),
-  ),
-  '503': response('No XMPP session to the server right now', errorBody(['service_unavailable'], 'detail says why')),
-  '504': response('The XMPP server did not answer in time; the outcome is unknown', errorBody(['timeout'], '')),
+  ],
+  '503': ['No XMPP session to the server right now', errorBody(['service_unavailable'], 'detail says why')],
+  '504': ['The XMPP server did not answer in time; the outcome is unknown', errorBody(['timeout'], '')],
 };
+
+/** The error responses as the document has them, with an example of each error name a status carries. */
+const ERRORS: Record<string, Schema> = Object.fromEntries(
+  Object.entries(ERROR_SPECS).map(([status, [description, schema, headers]]) => [
+    status,
+    response(description, schema, errorExamples(ERROR_EXAMPLES[status] ?? {}), headers),
+  ]),
+);
 
 const ref = (status: string) => ({ $ref: `#/components/responses/E${status}` });
 
@@ -102,7 +136,10 @@ interface FieldSpec {
 
 const USERNAME: FieldSpec = { name: 'username', schema: text('Local part of the JID; nodeprep-normalised', { minLength: 1 }) };
 const HOST: FieldSpec = { name: 'host', schema: text('One of the bridge\'s configured hosts; nameprep-normalised', { minLength: 1 }) };
-const KEY: FieldSpec = { name: 'key', schema: secret("The mount's key") };
+const KEY: FieldSpec = {
+  name: 'key',
+  schema: secret(`The mount's key (on the API page, Authorize fills in the \`${KEY_PLACEHOLDER}\` placeholder)`),
+};
 
 interface RegisterOperation {
   method: 'get' | 'post';
@@ -112,6 +149,7 @@ interface RegisterOperation {
   optional?: FieldSpec[];
   ok: [string, Schema];
   statuses: string[];
+  examples: RouteExamples;
 }
 
 const OK: Schema = { type: 'string', enum: ['ok'] };
@@ -135,6 +173,7 @@ const REGISTER: Record<string, RegisterOperation> = {
       },
     ],
     statuses: ['401', '403', '409'],
+    examples: REGISTER_EXAMPLES.register,
   },
   unregister: {
     method: 'post',
@@ -143,6 +182,7 @@ const REGISTER: Record<string, RegisterOperation> = {
     fields: [KEY, USERNAME, HOST, { name: 'password', schema: secret('The account\'s password') }],
     ok: ['"ok"', OK],
     statuses: ['401', '403', '404'],
+    examples: REGISTER_EXAMPLES.unregister,
   },
   change_password: {
     method: 'post',
@@ -157,6 +197,7 @@ const REGISTER: Record<string, RegisterOperation> = {
     ],
     ok: ['"ok"', OK],
     statuses: ['401', '403', '404'],
+    examples: REGISTER_EXAMPLES.change_password,
   },
   force_change_password: {
     method: 'post',
@@ -165,40 +206,56 @@ const REGISTER: Record<string, RegisterOperation> = {
     fields: [KEY, USERNAME, HOST, { name: 'new_password', schema: secret('The new password') }],
     ok: ['"ok"', OK],
     statuses: ['401', '403', '404'],
+    examples: REGISTER_EXAMPLES.force_change_password,
   },
   is_registered: {
     method: 'get',
     summary: 'Whether an account exists',
-    description: 'Answers true or false. The key, username and host come in the query string.',
+    description: "Answers true or false. The key, username and host come in the query string (the key as the mount's security scheme).",
     fields: [KEY, USERNAME, HOST],
     ok: ['true or false', { type: 'boolean' }],
     statuses: ['401', '403'],
+    examples: REGISTER_EXAMPLES.is_registered,
   },
 };
 
-function registerOperations(mountPath: string, operationId: (route: string) => string): Record<string, Schema> {
+function registerOperations(
+  mount: Mount,
+  keyScheme: string,
+  operationId: (route: string) => string,
+): Record<string, Schema> {
   const paths: Record<string, Schema> = {};
+  const hooks = mount.module === 'register' && mount.hooks.length > 0;
   for (const [route, op] of Object.entries(REGISTER)) {
     const fields = [...op.fields, ...(op.optional ?? [])];
     const statuses = [...new Set([...op.statuses, ...(op.method === 'post' ? BODY_STATUSES : ['400']), ...XMPP_STATUSES])].sort();
+    // The hooks' answer is shown only where the mount has hooks.
+    const answers = Object.fromEntries(Object.entries(op.examples.answers).filter(([name]) => hooks || name !== 'hooks'));
     const operation: Schema = {
       operationId: operationId(route),
-      tags: [mountPath],
+      tags: [mount.path],
       summary: op.summary,
       description: op.description,
       parameters:
         op.method === 'get'
           ? [
-              ...op.fields.map((f) => ({ name: f.name, in: 'query', required: true, schema: f.schema })),
+              // The key is the mount's security scheme (apiKey in the query), not a parameter.
+              ...op.fields
+                .filter((f) => f !== KEY)
+                .map((f) => ({ name: f.name, in: 'query', required: true, schema: f.schema, example: op.examples.request[f.name] })),
               FORMAT_PARAMETER,
             ]
           : [FORMAT_PARAMETER],
       responses: {
-        '200': response(op.ok[0], op.ok[1]),
+        '200': response(op.ok[0], op.ok[1], answerExamples(answers)),
         ...Object.fromEntries(statuses.map((s) => [s, ref(s)])),
       },
     };
-    if (op.method === 'post') {
+    if (op.method === 'get') {
+      operation.security = [{ [keyScheme]: [] }];
+    } else {
+      operation[BODY_KEY_EXTENSION] = keyScheme;
+      const example = hooks && route === 'register' ? { ...op.examples.request, email: 'alice@example.org' } : op.examples.request;
       operation.requestBody = {
         required: true,
         content: {
@@ -210,6 +267,7 @@ function registerOperations(mountPath: string, operationId: (route: string) => s
               // mod_restful's clients send extras (host to admin, email to register): ignored.
               additionalProperties: true,
             },
+            example,
           },
         },
       };
@@ -221,18 +279,40 @@ function registerOperations(mountPath: string, operationId: (route: string) => s
 
 // ---- module admin ----------------------------------------------------------
 
-function adminOperation(mount: Mount, operationId: string): Schema {
-  const keyed = mount.key !== undefined;
+function adminOperation(mount: AdminMount, operationId: string, keyScheme: string | undefined): Schema {
+  const keyed = keyScheme !== undefined;
   const properties: Record<string, Schema> = {
     command: text('An ejabberd command name from the mount\'s allowed_commands', { minLength: 1 }),
     args: {
       type: 'array',
       description: 'Positional arguments, as in ejabberd\'s command API',
-      items: { type: ['string', 'integer', 'boolean'] },
+      items: {
+        anyOf: [
+          { type: ['string', 'integer', 'boolean'] },
+          {
+            type: 'object',
+            description: "adhoc's fields: {FIELD: VALUE or [VALUES]}",
+            additionalProperties: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+          },
+        ],
+      },
     },
   };
   if (keyed) properties.key = KEY.schema;
   const statuses = [...new Set(['400', '401', '403', '404', '409', ...BODY_STATUSES, ...XMPP_STATUSES])].sort();
+  // Examples of the commands this mount allows (one the table knows when it allows none of those).
+  const known = mount.allowedCommands.filter((c) => Object.hasOwn(ADMIN_EXAMPLES, c));
+  const shown = (known.length > 0 ? known : [DEFAULT_ADMIN_EXAMPLE]).flatMap((c) => {
+    const example = ADMIN_EXAMPLES[c];
+    return example ? [{ command: c, ...example }] : [];
+  });
+  const requests = Object.fromEntries(
+    shown.map(({ command, args }) => [
+      command,
+      { summary: command, value: { ...(keyed ? { key: KEY_PLACEHOLDER } : {}), command, args } },
+    ]),
+  );
+  const results: Record<string, Example> = Object.fromEntries(shown.map(({ command, result }) => [command, { summary: command, value: result }]));
   return {
     post: {
       operationId,
@@ -244,7 +324,7 @@ function adminOperation(mount: Mount, operationId: string): Schema {
           : 'Authorised by HTTP Basic credentials of an account the XMPP server treats as an administrator (the JID as user name). ') +
         'A command outside allowed_commands answers 403 not_allowed; an unknown command or wrong arguments 400 bad_request. ' +
         'Results keep ejabberd\'s command result shapes: {"ok": text} or {"error": text} for a result tuple, a string, an integer, a list as an array, a record as an object.',
-      ...(keyed ? {} : { security: [{ basicAuth: [] }] }),
+      ...(keyed ? { [BODY_KEY_EXTENSION]: keyScheme } : { security: [{ basicAuth: [] }] }),
       parameters: [FORMAT_PARAMETER],
       requestBody: {
         required: true,
@@ -256,19 +336,24 @@ function adminOperation(mount: Mount, operationId: string): Schema {
               properties,
               additionalProperties: true,
             },
-            example: { ...(keyed ? { key: '…' } : {}), command: 'register', args: ['test', 'example.net', '…'] },
+            examples: requests,
           },
         },
       },
       responses: {
-        '200': response('The command\'s result', {
-          anyOf: [
-            { type: 'object', description: '{"ok": text}, {"error": text}, or a record' },
-            { type: 'array' },
-            { type: 'string' },
-            { type: 'integer' },
-          ],
-        }),
+        '200': response(
+          'The command\'s result',
+          {
+            anyOf: [
+              { type: 'object', description: '{"ok": text}, {"error": text}, or a record' },
+              { type: 'array' },
+              { type: 'string' },
+              { type: 'integer' },
+              { type: 'boolean' },
+            ],
+          },
+          answerExamples(results),
+        ),
         ...Object.fromEntries(statuses.map((s) => [s, ref(s)])),
       },
     },
@@ -278,10 +363,10 @@ function adminOperation(mount: Mount, operationId: string): Schema {
 // ---- operational routes ----------------------------------------------------
 
 function opsPaths(input: OpenApiInput): Record<string, Schema> {
-  const plain = (description: string, schema: Schema) => ({
+  const plain = (description: string, schema: Schema, example?: Json) => ({
     description,
     headers: { 'X-Request-Id': REQUEST_ID },
-    content: { 'application/json': { schema } },
+    content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
   });
   const paths: Record<string, Schema> = {
     '/health': {
@@ -291,7 +376,9 @@ function opsPaths(input: OpenApiInput): Record<string, Schema> {
         summary: 'Liveness: the process is alive and serving HTTP',
         description: 'No key needed. Does not look at the XMPP session (see /ready).',
         security: [],
-        responses: { '200': plain('Alive', { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } }) },
+        responses: {
+          '200': plain('Alive', { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } }, { status: 'ok' }),
+        },
       },
     },
     '/ready': {
@@ -302,8 +389,11 @@ function opsPaths(input: OpenApiInput): Record<string, Schema> {
         description: 'No key needed. 503 while the bridge has no XMPP session (detail says why) or is shutting down.',
         security: [],
         responses: {
-          '200': plain('Ready', { type: 'object', properties: { status: { type: 'string', enum: ['ready'] } } }),
-          '503': plain('Not ready', errorBody(['service_unavailable'], 'detail says why')),
+          '200': plain('Ready', { type: 'object', properties: { status: { type: 'string', enum: ['ready'] } } }, { status: 'ready' }),
+          '503': plain('Not ready', errorBody(['service_unavailable'], 'detail says why'), {
+            error: 'service_unavailable',
+            detail: "not ready: the XMPP session is down or the bridge is shutting down; the bridge's log says why",
+          }),
         },
       },
     },
@@ -327,7 +417,12 @@ function opsPaths(input: OpenApiInput): Record<string, Schema> {
         responses: {
           '200': {
             description: 'Metrics',
-            content: { 'text/plain': { schema: { type: 'string' } } },
+            content: {
+              'text/plain': {
+                schema: { type: 'string' },
+                example: `# HELP ejabberd_restful_xmpp_session_up 1 while the bridge's XMPP session is up\n# TYPE ejabberd_restful_xmpp_session_up gauge\nejabberd_restful_xmpp_session_up 1\n`,
+              },
+            },
           },
         },
       },
@@ -338,28 +433,67 @@ function opsPaths(input: OpenApiInput): Record<string, Schema> {
 
 // ---- the document ----------------------------------------------------------
 
+/** Names unique within one namespace of the document, made of the characters it allows. */
+function uniqueNames(allowed: RegExp): (wanted: string) => string {
+  const taken = new Set<string>();
+  return (wanted) => {
+    const base = wanted.replace(allowed, '_');
+    let name = base;
+    for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
+    taken.add(name);
+    return name;
+  };
+}
+
+function keySchemeFor(mount: Mount, basePath: string): Schema {
+  // Markdown: the page renders it, and a bare <key> would read as an HTML tag.
+  const onPage = `on the API page, what you type here replaces the body's \`${KEY_PLACEHOLDER}\` placeholder. Kept in this browser tab only.`;
+  const where = `The key of the mount at \`${basePath}/${mount.path}\`.`;
+  const inBody =
+    `the JSON body's \`key\` field, which OpenAPI cannot express as a security scheme: operations that take it there ` +
+    `name this scheme in \`${BODY_KEY_EXTENSION}\`, and their examples carry the placeholder`;
+  return {
+    type: 'apiKey',
+    in: 'query',
+    name: 'key',
+    description:
+      mount.module === 'register'
+        ? `${where} GET: the query's \`key\` (this scheme). POST: ${inBody}; ${onPage}`
+        : `${where} Only ever ${inBody} (this mount has no GET); ${onPage}`,
+  };
+}
+
+export function withPaths(document: Record<string, unknown>, more: Record<string, Record<string, unknown>>): Record<string, unknown> {
+  const paths = { ...((document.paths ?? {}) as Record<string, Record<string, unknown>>) };
+  for (const [path, item] of Object.entries(more)) paths[path] = { ...paths[path], ...item };
+  return { ...document, paths };
+}
+
 export function openApiDocument(input: OpenApiInput): Record<string, unknown> {
   const paths: Record<string, Schema> = {};
-  const ids = new Set<string>();
-  const uniqueId = (wanted: string): string => {
-    const base = wanted.replace(/[^A-Za-z0-9_]/g, '_');
-    let id = base;
-    for (let n = 2; ids.has(id); n++) id = `${base}_${n}`;
-    ids.add(id);
-    return id;
-  };
+  const operationId = uniqueNames(/[^A-Za-z0-9_]/g);
+  const schemeName = uniqueNames(/[^A-Za-z0-9._-]/g);
+  const securitySchemes: Record<string, Schema> = {};
   for (const mount of input.mounts) {
     const prefix = `${input.basePath}/${mount.path}`;
+    // Every register mount has a key scheme (one without a key refuses everything); admin mounts without a key use Basic.
+    const keyScheme = mount.module === 'register' || mount.key !== undefined ? schemeName(`${mount.path}_key`) : undefined;
+    if (keyScheme !== undefined) securitySchemes[keyScheme] = keySchemeFor(mount, input.basePath);
     if (mount.module === 'register') {
-      for (const [route, item] of Object.entries(registerOperations(mount.path, (r) => uniqueId(`${mount.path}_${r}`)))) {
-        paths[`${prefix}/${route}`] = item;
-      }
+      const routes = registerOperations(mount, keyScheme ?? '', (r) => operationId(`${mount.path}_${r}`));
+      for (const [route, item] of Object.entries(routes)) paths[`${prefix}/${route}`] = item;
     } else {
-      paths[prefix] = adminOperation(mount, uniqueId(`${mount.path}_command`));
+      paths[prefix] = adminOperation(mount, operationId(`${mount.path}_command`), keyScheme);
     }
   }
   Object.assign(paths, opsPaths(input));
-  const basicAuth = input.mounts.some((m) => m.module === 'admin' && m.key === undefined);
+  if (input.mounts.some((m) => m.module === 'admin' && m.key === undefined)) {
+    securitySchemes.basicAuth = {
+      type: 'http',
+      scheme: 'basic',
+      description: 'For admin mounts without a key: the JID of an account the XMPP server treats as an administrator (e.g. admin@localhost) and its password',
+    };
+  }
 
   return {
     openapi: '3.1.0',
@@ -370,12 +504,14 @@ export function openApiDocument(input: OpenApiInput): Record<string, unknown> {
       description:
         'Keys travel in the JSON body ("key") or, on GET, in the query string. Errors are {"error": reason} ' +
         '(plus "detail" where the contract gives one). Every answer carries X-Request-Id. ' +
-        '?format=xml or Accept: application/xml gives mod_restful\'s XML instead of JSON.',
+        '?format=xml or Accept: application/xml gives mod_restful\'s XML instead of JSON.\n\n' +
+        `Examples name the host \`${EXAMPLE_HOST}\` and stand for a key with \`${KEY_PLACEHOLDER}\`: on the API page, type each ` +
+        'mount\'s key once into **Authorize** (it stays in this browser tab only) and it fills the placeholder in.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     tags: [
-      ...input.mounts.map((m) => ({ name: m.path, description: `Module ${m.module} mounted at ${input.basePath}/${m.path}` })),
-      { name: 'operations', description: 'Health, readiness, metrics and this document; no key needed' },
+      ...input.mounts.map((m) => ({ name: m.path, description: mountDescription(m, input.basePath) })),
+      { name: 'operations', description: 'Health, readiness, metrics, this document and its API page; no key needed' },
     ],
     paths,
     components: {
@@ -395,7 +531,7 @@ export function openApiDocument(input: OpenApiInput): Record<string, unknown> {
         },
       },
       responses: Object.fromEntries(Object.entries(ERRORS).map(([status, r]) => [`E${status}`, r])),
-      ...(basicAuth ? { securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' } } } : {}),
+      ...(Object.keys(securitySchemes).length > 0 ? { securitySchemes } : {}),
     },
   };
 }

@@ -1,9 +1,11 @@
-// The operational routes: liveness, readiness, metrics and the OpenAPI
-// document. None needs a key: load balancers and scrapers cannot send one.
+// The operational routes: liveness, readiness, metrics, the OpenAPI
+// document and the API page. None needs a key: load balancers and scrapers
+// cannot send one, and the page asks its user for keys.
 import { Refusal } from '../accounts/refusal.js';
 import type { OpsRoute } from '../http/app.js';
+import { docsRoutes } from './docs-routes.js';
 import type { BridgeMetrics } from './metrics.js';
-import { openApiPath } from './openapi.js';
+import { openApiPath, withPaths } from './openapi.js';
 
 export interface OpsDeps {
   basePath: string;
@@ -16,7 +18,7 @@ export interface OpsDeps {
   /** Served on the main listener when given (else on its own listener, or not at all). */
   metrics: BridgeMetrics | undefined;
   openApi: Record<string, unknown>;
-  /** Serve the interactive API reference at <base_path>/docs (docs.enabled). */
+  /** Serve the interactive API reference at <base_path>/docs (docs.enabled); off when not given. */
   docs?: boolean;
 }
 
@@ -25,8 +27,10 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 /** /ready's 503 detail: the same for every reason, pointing at where the reason is. */
 export const NOT_READY_DETAIL = "not ready: the XMPP session is down or the bridge is shutting down; the bridge's log says why";
 
-export function opsRoutes({ basePath, notReady, metrics, openApi }: OpsDeps): OpsRoute[] {
-  const document = JSON.stringify(openApi);
+export function opsRoutes({ basePath, notReady, metrics, openApi, docs = false }: OpsDeps): OpsRoute[] {
+  const page = docs ? docsRoutes(basePath) : undefined;
+  // The document lists every route served, the page's among them.
+  const document = JSON.stringify(page ? withPaths(openApi, page.paths) : openApi);
   const routes: OpsRoute[] = [
     {
       path: '/health',
@@ -48,6 +52,7 @@ export function opsRoutes({ basePath, notReady, metrics, openApi }: OpsDeps): Op
       handle: () => Promise.resolve({ type: JSON_TYPE, body: document }),
     },
   ];
+  if (page) routes.push(...page.routes);
   if (metrics) {
     routes.push({
       path: '/metrics',

@@ -1,18 +1,29 @@
 // The OpenAPI document as a value (valid, consistent with the contract's
 // status table, usable for client generation) and the XMPP observer's labels
 // (bounded, never request data).
+import { Script } from 'node:vm';
 import { xml } from '@xmpp/client-core';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { expect } from 'chai';
 import { Refusal, type Reason } from '../../src/accounts/refusal.js';
 import type { Mount } from '../../src/config/config.js';
 import { responseFor } from '../../src/http/contract.js';
-import { openApiDocument } from '../../src/ops/openapi.js';
+import { DOCS_CSP } from '../../src/ops/docs-headers.js';
+import { BODY_KEY_EXTENSION, openApiDocument } from '../../src/ops/openapi.js';
+import { KEY_PLACEHOLDER } from '../../src/ops/openapi-examples.js';
 import { NOT_READY_DETAIL, opsRoutes } from '../../src/ops/routes.js';
 import { LoginRefused, RequestTimeout, SessionUnavailable, StanzaFailure } from '../../src/xmpp/errors.js';
 import { operationOf, outcomeOf } from '../../src/xmpp/observe.js';
 
-type Operation = { operationId: string; security?: unknown[]; requestBody?: { content: Record<string, { schema: { required: string[] } }> }; responses: Record<string, unknown> };
+type Media = { schema: { required: string[] }; example?: unknown; examples?: Record<string, { value: unknown }> };
+type Operation = {
+  operationId: string;
+  security?: Record<string, unknown>[];
+  parameters?: { name?: string; $ref?: string }[];
+  requestBody?: { content: Record<string, Media> };
+  responses: Record<string, { content?: Record<string, Media> }>;
+  [BODY_KEY_EXTENSION]?: string;
+};
 type Doc = { paths: Record<string, Record<string, Operation>>; components: Record<string, Record<string, unknown>> };
 
 const MOUNTS: Mount[] = [
@@ -85,9 +96,120 @@ describe('OpenAPI document', function () {
     expect(doc.components.securitySchemes).to.have.property('basicAuth');
   });
 
+  it('gives every request body and every answer, errors included, an example in each media type', function () {
+    const examplesOf = (media: Media) => (media.example !== undefined ? [media.example] : Object.values(media.examples ?? {}).map((e) => e.value));
+    for (const operation of operations(doc)) {
+      for (const [type, media] of Object.entries(operation.requestBody?.content ?? {})) {
+        expect(examplesOf(media), `${operation.operationId} request ${type}`).to.not.be.empty;
+      }
+      const answer = operation.responses['200'];
+      for (const [type, media] of Object.entries(answer?.content ?? {})) {
+        if (operation.operationId !== 'openapi') expect(examplesOf(media), `${operation.operationId} 200 ${type}`).to.not.be.empty;
+      }
+    }
+    const responses = doc.components.responses as Record<string, { content: Record<string, Media & { schema: { properties: { error: { enum?: string[] } } } }> }>;
+    for (const [name, response] of Object.entries(responses)) {
+      const json = response.content['application/json'];
+      const xml = response.content['application/xml'];
+      expect(examplesOf(json as Media), name).to.not.be.empty;
+      expect(examplesOf(xml as Media).length, name).to.equal(examplesOf(json as Media).length);
+      const names = json?.schema.properties.error.enum;
+      for (const example of examplesOf(json as Media)) {
+        const error = (example as { error: string }).error;
+        if (names) expect(names, name).to.include(error);
+      }
+      for (const example of examplesOf(xml as Media)) expect(example, name).to.match(/^<\?xml .*<error>[a-z_]+<\/error>$/);
+    }
+  });
+
+  it('models each mount\'s key as a security scheme: the query key on GET, the body key (placeholder in examples) on POST', function () {
+    const secret = 'a-distinctive-key-9c1e';
+    const keyed = openApiDocument({
+      basePath: '/api',
+      mounts: MOUNTS.map((m) => (m.key === undefined ? m : { ...m, key: secret })),
+      metricsOnMain: false,
+    }) as unknown as Doc;
+    expect(JSON.stringify(keyed), 'a key in the document').to.not.include(secret);
+    const schemes = keyed.components.securitySchemes as Record<string, { type: string; in?: string; name?: string }>;
+    for (const mount of ['register', 'sign-up', 'sign_up', 'admin']) {
+      const scheme = schemes[`${mount}_key`];
+      expect(scheme, mount).to.deep.include({ type: 'apiKey', in: 'query', name: 'key' });
+    }
+    expect(schemes).to.not.have.property('basic_key');
+    const isRegistered = keyed.paths['/api/sign-up/is_registered']?.get;
+    expect(isRegistered?.security).to.deep.equal([{ 'sign-up_key': [] }]);
+    expect(isRegistered?.parameters?.map((p) => p.name)).to.not.include('key');
+    for (const [path, item] of Object.entries(keyed.paths)) {
+      const post = item.post;
+      if (!post || path === '/api/basic') continue;
+      const scheme = post[BODY_KEY_EXTENSION];
+      expect(scheme && schemes[scheme], `${path} names its key scheme`).to.not.equal(undefined);
+      expect(post.security, path).to.equal(undefined);
+      const media = post.requestBody?.content['application/json'];
+      const bodies = media?.example !== undefined ? [media.example] : Object.values(media?.examples ?? {}).map((e) => e.value);
+      for (const body of bodies) expect((body as { key?: unknown }).key, path).to.equal(KEY_PLACEHOLDER);
+    }
+    expect(keyed.paths['/api/basic']?.post?.[BODY_KEY_EXTENSION]).to.equal(undefined);
+  });
+
+  it('describes each mount with its module, from the contract', function () {
+    const tags = (doc as unknown as { tags: { name: string; description: string }[] }).tags;
+    const of = (name: string) => tags.find((t) => t.name === name)?.description ?? '';
+    expect(of('register')).to.include('Module `register` mounted at `/api/register`').and.include('XEP-0077');
+    expect(of('admin')).to.include('Module `admin`').and.include('allowed_commands');
+    expect(of('basic')).to.include('HTTP Basic');
+  });
+
   it('lists /metrics only when it is served on the main listener', function () {
     const own = openApiDocument({ basePath: '/rest', mounts: [], metricsOnMain: false }) as unknown as Doc;
     expect(Object.keys(own.paths).sort()).to.deep.equal(['/health', '/ready', '/rest/openapi.json']);
+  });
+});
+
+describe('the API page routes (docs.enabled)', function () {
+  const withDocs = (docs: boolean | undefined) =>
+    opsRoutes({ basePath: '/rest', notReady: () => undefined, metrics: undefined, openApi: { openapi: '3.1.0', paths: {} }, docs });
+  const documentOf = async (routes: ReturnType<typeof withDocs>) => {
+    const route = routes.find((r) => r.path === '/rest/openapi.json');
+    return JSON.parse(String((await route?.handle())?.body)) as { paths: Record<string, unknown> };
+  };
+
+  it('serves the page and its three files, and lists exactly those in the document', async function () {
+    const routes = withDocs(true);
+    const docs = routes.map((r) => r.path).filter((p) => p.startsWith('/rest/docs'));
+    expect(docs).to.deep.equal(['/rest/docs', '/rest/docs/swagger-ui.css', '/rest/docs/swagger-ui-bundle.js', '/rest/docs/init.js']);
+    expect(Object.keys((await documentOf(routes)).paths).filter((p) => p.startsWith('/rest/docs'))).to.deep.equal(docs);
+    for (const route of routes.filter((r) => r.path.startsWith('/rest/docs'))) {
+      const { headers } = await route.handle();
+      expect(headers?.['Content-Security-Policy'], route.path).to.equal(DOCS_CSP);
+      expect(headers?.['X-Content-Type-Options'], route.path).to.equal('nosniff');
+    }
+  });
+
+  it('serves none of it when docs is off (and by default)', async function () {
+    for (const docs of [false, undefined]) {
+      const routes = withDocs(docs);
+      expect(routes.map((r) => r.path).filter((p) => p.includes('docs'))).to.deep.equal([]);
+      expect(Object.keys((await documentOf(routes)).paths)).to.deep.equal([]);
+    }
+  });
+
+  it('allows nothing inline and nothing from another origin', function () {
+    expect(DOCS_CSP).to.not.match(/unsafe|\*|https?:/);
+    expect(DOCS_CSP).to.include("script-src 'self'").and.include("frame-ancestors 'none'").and.include("default-src 'none'");
+  });
+
+  it('has a page without inline script, naming each file by a digest of its content, and a start-up script that parses', async function () {
+    const routes = withDocs(true);
+    const page = String((await routes.find((r) => r.path === '/rest/docs')?.handle())?.body);
+    for (const [, attributes, content] of page.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)) {
+      expect(attributes).to.match(/ src="\/rest\/docs\/[a-z-]+\.js\?v=[A-Za-z0-9_-]{16}"/);
+      expect(content).to.equal('');
+    }
+    expect(page).to.include('data-openapi="/rest/openapi.json"').and.include(`data-key-placeholder="&#60;key&#62;"`);
+    const init = await routes.find((r) => r.path === '/rest/docs/init.js')?.handle();
+    expect(() => new Script(String(init?.body))).to.not.throw();
+    expect(String(init?.body)).to.include('persistAuthorization: false').and.include('validatorUrl: null');
   });
 });
 

@@ -1,0 +1,143 @@
+// Examples for the OpenAPI document: what the API page pre-fills in its
+// request editors and shows beside each answer. Answers are rendered by the
+// bridge's own renderers, so the XML examples are byte for byte what a caller
+// gets. No example carries a real key: key fields hold KEY_PLACEHOLDER, which
+// the page swaps for the key its user typed into the Authorize dialog.
+import { renderBody, renderError, type Json } from '../http/render.js';
+
+/** Stands for the mount's key in request examples; never a key itself. */
+export const KEY_PLACEHOLDER = '<key>';
+
+/** The host the examples name; the README, the demo and ejabberd's default config serve it. */
+export const EXAMPLE_HOST = 'localhost';
+
+export interface Example {
+  summary: string;
+  value: Json;
+}
+
+type MediaExamples = Record<string, { summary: string; value: unknown }>;
+
+/** The same answers as JSON and as mod_restful's XML. */
+export function answerExamples(examples: Record<string, Example>): { json: MediaExamples; xml: MediaExamples } {
+  const json: MediaExamples = {};
+  const xml: MediaExamples = {};
+  for (const [name, { summary, value }] of Object.entries(examples)) {
+    json[name] = { summary, value };
+    xml[name] = { summary, value: renderBody(value, 'xml') };
+  }
+  return { json, xml };
+}
+
+/** Error answers as JSON and XML (the XML carries only the name, as mod_restful's did). */
+export function errorExamples(examples: Record<string, { summary: string; error: string; detail?: string }>): {
+  json: MediaExamples;
+  xml: MediaExamples;
+} {
+  const json: MediaExamples = {};
+  const xml: MediaExamples = {};
+  for (const [name, { summary, error, detail }] of Object.entries(examples)) {
+    json[name] = { summary, value: JSON.parse(renderError(error, detail, 'json')) as unknown };
+    xml[name] = { summary, value: renderError(error, detail, 'xml') };
+  }
+  return { json, xml };
+}
+
+export interface RouteExamples {
+  /** The request body (POST) or the query fields but the key (GET). */
+  request: Record<string, string>;
+  answers: Record<string, Example>;
+}
+
+/** Request bodies and successful answers of module register's routes. */
+export const REGISTER_EXAMPLES = {
+  register: {
+    request: { key: KEY_PLACEHOLDER, username: 'alice', host: EXAMPLE_HOST, password: 's3cret' },
+    answers: {
+      ok: { summary: 'Registered', value: 'ok' },
+      hooks: { summary: 'Registered; the private_email hook could not keep the e-mail', value: { private_email: 'not_set' } },
+    },
+  },
+  unregister: {
+    request: { key: KEY_PLACEHOLDER, username: 'alice', host: EXAMPLE_HOST, password: 's3cret' },
+    answers: { ok: { summary: 'Removed', value: 'ok' } },
+  },
+  change_password: {
+    request: { key: KEY_PLACEHOLDER, username: 'alice', host: EXAMPLE_HOST, old_password: 's3cret', new_password: 'n3w-s3cret' },
+    answers: { ok: { summary: 'Changed', value: 'ok' } },
+  },
+  force_change_password: {
+    request: { key: KEY_PLACEHOLDER, username: 'alice', host: EXAMPLE_HOST, new_password: 'reset-by-admin' },
+    answers: { ok: { summary: 'Set', value: 'ok' } },
+  },
+  is_registered: {
+    request: { username: 'alice', host: EXAMPLE_HOST },
+    answers: {
+      yes: { summary: 'The account exists', value: true },
+      no: { summary: 'No such account', value: false },
+    },
+  },
+} satisfies Record<string, RouteExamples>;
+
+/** Arguments and result of the admin commands, as in the README's command table. */
+export const ADMIN_EXAMPLES: Readonly<Record<string, { args: Json[]; result: Json }>> = {
+  register: { args: ['alice', EXAMPLE_HOST, 's3cret'], result: { ok: `User alice@${EXAMPLE_HOST} successfully registered` } },
+  unregister: { args: ['alice', EXAMPLE_HOST], result: { ok: '' } },
+  change_password: { args: ['alice', EXAMPLE_HOST, 'n3w-s3cret'], result: 'ok' },
+  check_account: { args: ['alice', EXAMPLE_HOST], result: true },
+  registered_users: { args: [EXAMPLE_HOST], result: ['admin', 'alice'] },
+  registered_users_number: { args: [EXAMPLE_HOST], result: 2 },
+  connected_users: { args: [], result: [`alice@${EXAMPLE_HOST}/phone`] },
+  connected_users_number: { args: [], result: 1 },
+  kick_user: { args: ['alice', EXAMPLE_HOST], result: 1 },
+  get_last: { args: ['alice', EXAMPLE_HOST], result: { timestamp: '2024-05-01T10:00:00.000Z', status: '' } },
+  send_announcement: { args: [EXAMPLE_HOST, 'Maintenance', 'Down at 10:00\nBack at 10:30'], result: 'ok' },
+  set_motd: { args: [EXAMPLE_HOST, 'Welcome', 'Be nice'], result: 'ok' },
+  delete_motd: { args: [EXAMPLE_HOST], result: 'ok' },
+  adhoc: {
+    args: ['http://jabber.org/protocol/admin#get-registered-users-num', {}, EXAMPLE_HOST],
+    result: { registeredusersnum: '2' },
+  },
+};
+
+/** The command an admin mount's examples show when it allows none the table knows. */
+export const DEFAULT_ADMIN_EXAMPLE = 'registered_users';
+
+/** One example per error name an error status can carry. */
+export const ERROR_EXAMPLES: Record<string, Record<string, { summary: string; error: string; detail?: string }>> = {
+  '400': {
+    bad_request: { summary: 'Malformed input', error: 'bad_request', detail: 'the body is not valid JSON' },
+    missing_parameters: { summary: 'A required field is missing or empty', error: 'missing_parameters', detail: 'missing or empty: username' },
+    stringprep: { summary: 'A name fails nodeprep/nameprep', error: 'stringprep', detail: 'username is not a valid XMPP user name (nodeprep)' },
+  },
+  '401': { not_allowed: { summary: 'Missing or wrong key (or HTTP Basic credentials)', error: 'not_allowed' } },
+  '403': { not_allowed: { summary: 'Not allowed', error: 'not_allowed' } },
+  '404': { not_exists: { summary: 'No such account', error: 'not_exists' } },
+  '409': { exists: { summary: 'The account already exists', error: 'exists' } },
+  '413': { bad_request: { summary: 'Body too large', error: 'bad_request', detail: 'the body is larger than 65536 bytes' } },
+  '415': {
+    bad_request: { summary: 'Not JSON', error: 'bad_request', detail: 'send the body as JSON with Content-Type: application/json' },
+  },
+  '429': {
+    too_many_requests: { summary: 'Too many wrong passwords', error: 'too_many_requests', detail: 'too many wrong passwords for this account' },
+  },
+  '500': {
+    internal_error: {
+      summary: 'Unexpected error',
+      error: 'internal_error',
+      detail: 'unexpected error; logged with request id 5b0f3c52-7d0e-4c1b-9a55-2f1f0f4f3a10',
+    },
+  },
+  '501': {
+    not_supported: { summary: 'Not offered by the server', error: 'not_supported', detail: 'the XMPP server does not offer this command; enable mod_configure (and mod_adhoc)' },
+  },
+  '502': {
+    internal_server_error: { summary: 'An XMPP error without a contract name', error: 'internal_server_error', detail: 'the XMPP server answered internal-server-error' },
+  },
+  '503': {
+    service_unavailable: { summary: 'Nothing was sent', error: 'service_unavailable', detail: 'no XMPP session to the server right now' },
+  },
+  '504': {
+    timeout: { summary: 'Sent, no answer in time: outcome unknown', error: 'timeout', detail: 'the XMPP server did not answer within 10000 ms; the outcome is unknown' },
+  },
+};
