@@ -131,6 +131,8 @@ describe('connection lifecycle', function () {
         },
       });
       const b = bridge;
+      // The bridge's own listing of ad-hoc commands must not be the one left unanswered.
+      await b.waitForLog('xmpp capabilities listed');
       process.kill(beamPid(server), 'SIGSTOP');
       expect((await register(b)).status).to.equal(504);
       expect((await register(b)).status).to.equal(504);
