@@ -34,10 +34,36 @@ export interface StartEjabberdOptions {
   edit?: (config: Record<string, unknown>) => void;
   /** Progress messages. */
   log?: (line: string) => void;
+  /**
+   * Erlang node name, e.g. 'ej1@localhost'; default a random one. Names need
+   * to be unique only among nodes that share an epmd.
+   */
+  node?: string;
+  /** Erlang cookie; default random. Nodes of one cluster need the same. */
+  cookie?: string;
+  /**
+   * Port of a private epmd on 127.0.0.1 that the caller runs, for a node
+   * that joins (or is joined by) others: nodes find each other there.
+   * Without it the node uses no epmd at all (ERL_DIST_PORT), stays on its
+   * own and cannot cluster (each node would assume its peers listen on its
+   * own port; XMPP-FACTS).
+   */
+  epmdPort?: number;
+  /** The node's Erlang distribution port; default a free one. */
+  distPort?: number;
+  /**
+   * Register admin@hosts[0] with adminPassword once started (default true).
+   * false for a node about to join a cluster: it gets the accounts from there.
+   */
+  registerAdmin?: boolean;
 }
 
 export interface ThrowawayEjabberd {
   dir: string;
+  /** The Erlang node name, e.g. 'ej1@localhost' (what join_cluster takes). */
+  node: string;
+  /** The Erlang distribution port. */
+  distPort: number;
   host: string;
   hosts: string[];
   c2sPort: number;
@@ -51,6 +77,13 @@ export interface ThrowawayEjabberd {
   register(user: string, host: string, password: string): Promise<void>;
   /** Starts the node again on the same files and ports, e.g. after a test killed it. */
   restart(): Promise<void>;
+  /**
+   * Waits until the node serves: `ejabberdctl status` says started and the
+   * c2s port accepts (e.g. after join_cluster, which restarts ejabberd).
+   */
+  waitReady(timeoutMs?: number): Promise<void>;
+  /** Changes the config (like `edit` at start) and applies it with `ejabberdctl reload_config`. */
+  reconfigure(edit: (config: Record<string, unknown>) => void): Promise<void>;
   /** Stops the VM (SIGKILL as a last resort) and removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -79,7 +112,8 @@ export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<Th
   const config = YAML.parse(await readFile(findExampleConfig(), 'utf8')) as Record<string, unknown>;
   const listeners = Array.isArray(config.listen) ? (config.listen as Record<string, unknown>[]) : [];
   const ports = await freePorts(listeners.length + 1);
-  const distPort = ports.pop() as number;
+  const freeDistPort = ports.pop() as number;
+  const distPort = opts.distPort ?? freeDistPort;
   listeners.forEach((l, i) => {
     l.port = ports[i];
   });
@@ -101,18 +135,38 @@ export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<Th
   await mkdir(file('log'));
   await writeFile(file('ejabberd.yml'), toEjabberdYaml(config));
   await copyFile('/etc/ejabberd/inetrc', file('inetrc')).catch(() => undefined);
-  const node = `ejrest${randomBytes(4).toString('hex')}@localhost`;
+  const node = opts.node ?? `ejrest${randomBytes(4).toString('hex')}@localhost`;
+  const cookie = opts.cookie ?? randomBytes(16).toString('hex');
+  // Distribution on loopback only. Same effect as INET_DIST_INTERFACE=127.0.0.1,
+  // which makes every ejabberdctl call boot one more VM (~0.2 s) to parse it.
+  const erlOptions = `-setcookie ${cookie} -kernel inet_dist_use_interface {127,0,0,1}`;
+  const distribution =
+    opts.epmdPort === undefined
+      ? [
+          `ERL_OPTIONS=${shQuote(erlOptions)}`,
+          // A fixed distribution port means no epmd: instances stay independent.
+          `ERL_DIST_PORT=${distPort}`,
+        ]
+      : [
+          // Never start an epmd of its own (it would outlive the node): the caller's is there.
+          `ERL_OPTIONS=${shQuote(`${erlOptions} -start_epmd false`)}`,
+          // The caller's private epmd, for the node and for every ejabberdctl VM.
+          `export ERL_EPMD_PORT=${opts.epmdPort}`,
+          'export ERL_EPMD_ADDRESS=127.0.0.1',
+          // The node's own distribution port, on its own start only: ejabberdctl's
+          // short-lived VMs use ERL_OPTIONS too, and would collide on that port.
+          // (ejabberdctl sources this file with the command as $1.)
+          'case "$1" in',
+          `  start|foreground|foreground-quiet|live) ERL_OPTIONS="$ERL_OPTIONS -kernel inet_dist_listen_min ${distPort} inet_dist_listen_max ${distPort}" ;;`,
+          'esac',
+        ];
   await writeFile(
     file('ejabberdctl.cfg'),
     [
       // Else ejabberdctl su's to user ejabberd, who cannot write our temp dir.
       'EXEC_CMD=as_current_user',
       `ERLANG_NODE=${shQuote(node)}`,
-      // Distribution on loopback only. Same effect as INET_DIST_INTERFACE=127.0.0.1,
-      // which makes every ejabberdctl call boot one more VM (~0.2 s) to parse it.
-      `ERL_OPTIONS=${shQuote(`-setcookie ${randomBytes(16).toString('hex')} -kernel inet_dist_use_interface {127,0,0,1}`)}`,
-      // A fixed distribution port means no epmd: instances stay independent.
-      `ERL_DIST_PORT=${distPort}`,
+      ...distribution,
       `EJABBERD_PID_PATH=${shQuote(pidFile)}`,
       'EJABBERD_BYPASS_WARNINGS=true',
       '',
@@ -164,16 +218,12 @@ export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<Th
     return stopping;
   };
 
-  /** Starts the node and waits until it serves (an open port is not readiness). */
-  const boot = async (): Promise<void> => {
-    const started = await ctl(['start']);
-    if (started.code !== 0) {
-      throw new Error(`ejabberdctl start exited ${started.code}: ${(started.stdout + started.stderr).trim()}`);
-    }
+  /** Waits until the node serves (an open port is not readiness). */
+  const waitReady = async (timeoutMs = START_TIMEOUT_MS): Promise<void> => {
     // `status` exits 0 only once ejabberd is started. Each status call boots
     // an Erlang VM (~0.45 s of CPU that the starting node wants too), so ask
     // early only once the log says so.
-    const deadline = Date.now() + START_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
     let nextStatusAt = Date.now() + 1_500;
     let last: CtlResult | undefined;
     let seenPid: number | undefined;
@@ -190,7 +240,7 @@ export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<Th
       if (Date.now() > deadline) {
         const status = last ? (last.stdout + last.stderr).trim() : 'none';
         throw new Error(
-          `ejabberd not started after ${START_TIMEOUT_MS} ms (last status: ${status})\n${await logTail(logFile)}`,
+          `ejabberd not started after ${timeoutMs} ms (last status: ${status})\n${await logTail(logFile)}`,
         );
       }
       await sleep(50);
@@ -201,12 +251,25 @@ export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<Th
     }
   };
 
+  /** Starts the node and waits until it serves. */
+  const boot = async (): Promise<void> => {
+    const started = await ctl(['start']);
+    if (started.code !== 0) {
+      throw new Error(`ejabberdctl start exited ${started.code}: ${(started.stdout + started.stderr).trim()}`);
+    }
+    await waitReady();
+  };
+
   try {
     log(`ejabberd: starting in ${dir}, c2s on 127.0.0.1:${c2sPort}, hosts ${hosts.join(', ')}`);
     await boot();
-    const reg = await ctl(['register', 'admin', host, adminPassword]);
-    if (reg.code !== 0) throw new Error(`registering admin@${host} failed: ${(reg.stdout + reg.stderr).trim()}`);
-    log(`ejabberd: started (${node}), admin@${host} registered`);
+    if (opts.registerAdmin ?? true) {
+      const reg = await ctl(['register', 'admin', host, adminPassword]);
+      if (reg.code !== 0) throw new Error(`registering admin@${host} failed: ${(reg.stdout + reg.stderr).trim()}`);
+      log(`ejabberd: started (${node}), admin@${host} registered`);
+    } else {
+      log(`ejabberd: started (${node})`);
+    }
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;
@@ -214,6 +277,8 @@ export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<Th
 
   return {
     dir,
+    node,
+    distPort,
     host,
     hosts,
     c2sPort,
@@ -230,6 +295,13 @@ export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<Th
       await writeFile(logFile, '');
       await rm(pidFile, { force: true });
       await boot();
+    },
+    waitReady,
+    async reconfigure(edit: (config: Record<string, unknown>) => void): Promise<void> {
+      edit(config);
+      await writeFile(file('ejabberd.yml'), toEjabberdYaml(config));
+      const r = await ctl(['reload_config']);
+      if (r.code !== 0) throw new Error(`ejabberdctl reload_config exited ${r.code}: ${(r.stdout + r.stderr).trim()}`);
     },
     stop,
   };

@@ -119,6 +119,13 @@ export class IqChannel {
     const failed = (error: unknown) => {
       for (const entry of batch) entry.failed(error);
     };
+    // A socket the peer already closed would still take the write, and the
+    // requests would read as sent (504) although nothing can reach the server.
+    const socket = this.#entity.socket as { writable?: boolean; readableEnded?: boolean } | null;
+    if (!socket || socket.writable === false || socket.readableEnded === true) {
+      failed(new Error('the connection to the XMPP server is closed'));
+      return;
+    }
     try {
       this.#entity.sendMany(batch.flatMap((entry) => entry.elements)).then(() => {
         for (const entry of batch) entry.sent();
