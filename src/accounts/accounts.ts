@@ -1,19 +1,13 @@
-// Account operations in the contract's terms, carried out with XMPP protocol
-// pieces. What XMPP outcomes mean for each operation is said here, in terms
-// of ./xmpp-outcome.ts; nothing above this layer sees XMPP.
+// Account operations in the contract's terms. What is the same on every
+// server is here (protected accounts, the login limits, the password check
+// by logging in as the user); what differs is asked of the back end chosen
+// for the connected server (../backends). Nothing above this layer sees XMPP.
 import { xml } from '@xmpp/client-core';
-import { accountExists } from '../xmpp/account-probe.js';
-import { changeUserPassword, readLastLogin } from '../xmpp/admin-commands.js';
-import {
-  changeOwnPassword,
-  registerAccount,
-  removeAccountByPassword,
-  type IqRequester,
-} from '../xmpp/in-band-registration.js';
-import type { UserSession } from '../xmpp/login.js';
-import { passesResourceprep, passesSaslprep } from '../xmpp/password-prep.js';
+import type { RegisterEndpoint, ServerBackend } from '../backends/backend.js';
+import type { ServerBackends } from '../backends/selector.js';
+import { changeOwnPassword, type IqRequester } from '../xmpp/in-band-registration.js';
+import { passesSaslprep } from '../xmpp/password-prep.js';
 import { storePrivate } from '../xmpp/private-storage.js';
-import { StanzaFailure } from '../xmpp/errors.js';
 import { jidOf, type Account } from './account.js';
 import type { LoginLimits } from './login-limits.js';
 import type { ProtectedAccounts } from './protected-accounts.js';
@@ -21,23 +15,9 @@ import { Refusal } from './refusal.js';
 import { attempt, isWrongPassword } from './xmpp-outcome.js';
 
 export { jidOf, type Account } from './account.js';
-/**
- * ejabberd stores only passwords that pass resourceprep; through an admin
- * command it would crash (add-user) or answer success without changing
- * anything (change-user-password). See ../xmpp/password-prep.ts.
- */
-export function assertStorablePassword(password: string): void {
-  if (!passesResourceprep(password)) {
-    throw new Refusal('not_allowed', 'the XMPP server does not accept this password (it must pass resourceprep)');
-  }
-}
-
-/** Logs in as the account with `password` and runs `work` on that session. */
-export type UserLogin = <T>(
-  account: Account,
-  password: string,
-  work: (session: UserSession) => Promise<T>,
-) => Promise<T>;
+export type { UserLogin } from '../backends/backend.js';
+export { assertStorablePassword } from '../backends/ejabberd.js';
+import type { UserLogin } from '../backends/backend.js';
 
 export interface AccountsDeps {
   /** The bridge's own admin session. */
@@ -47,6 +27,8 @@ export interface AccountsDeps {
   limits: LoginLimits;
   /** Accounts never registered, removed or re-passworded through the bridge. */
   protectedAccounts: ProtectedAccounts;
+  /** The back end of the connected server. */
+  backends: ServerBackends;
 }
 
 const WRONG_OLD_PASSWORD = new Refusal('not_allowed', 'the old password is wrong');
@@ -60,47 +42,24 @@ export class Accounts {
 
   async register(account: Account, password: string): Promise<void> {
     this.#deps.protectedAccounts.assertMutable(account);
-    await attempt(() => registerAccount(this.#deps.session, account.host, account.username, password), {
-      conflict: ['exists', `${jidOf(account)} is already registered`],
-      'not-acceptable': ['not_allowed', 'the XMPP server refused this password (empty, too weak or not acceptable)'],
-      forbidden: ['not_allowed', 'the XMPP server refused the registration (check mod_register access_from for the bridge account)'],
-      'not-allowed': ['not_allowed', 'the XMPP server does not allow registration for this host'],
-      'jid-malformed': ['stringprep', 'the XMPP server refused the username'],
-    });
+    await (await this.#backend('register')).accounts.register(account, password);
   }
 
-  /**
-   * Whether the account exists, without side effects. get-user-lastlogin
-   * saying Online or a time settles it; "Never" means absent, or offline
-   * with no mod_last record (mod_last off, or not yet replicated to this
-   * cluster node): the headline probe decides (../xmpp/account-probe.ts).
-   */
+  /** Whether the account exists, without side effects (how: the back end's). */
   async isRegistered(account: Account): Promise<boolean> {
-    const { session } = this.#deps;
-    const last = await attempt(() => readLastLogin(session, account.host, jidOf(account)));
-    if (last.kind !== 'never') return true;
-    return attempt(() => accountExists(session, account.host, jidOf(account)));
+    return (await this.#backend('is_registered')).accounts.isRegistered(account);
   }
 
-  /**
-   * Removes the account if `password` is right. Checked here first: ejabberd
-   * skips the password check for a <remove/> naming the sender's own account.
-   */
+  /** Removes the account if `password` is right. */
   async unregister(account: Account, password: string): Promise<void> {
-    const { protectedAccounts, limits, session } = this.#deps;
-    protectedAccounts.assertMutable(account);
-    await this.assertExists(account);
-    const remove = () => removeAccountByPassword(session, account.host, account.username, password);
-    // ejabberd answers <forbidden/> for a wrong password: a refusal like a failed login (not one fail2ban sees).
-    const wrong = (error: unknown) => error instanceof StanzaFailure && error.condition === 'forbidden';
-    await attempt(() => limits.check({ account: jidOf(account), login: false }, remove, wrong), {
-      forbidden: ['not_allowed', 'the password is wrong'],
-    });
+    this.#deps.protectedAccounts.assertMutable(account);
+    await (await this.#backend('unregister')).accounts.unregister(account, password);
   }
 
   async changePassword(account: Account, oldPassword: string, newPassword: string): Promise<void> {
     const { protectedAccounts, limits, loginAs } = this.#deps;
     protectedAccounts.assertMutable(account);
+    await this.#backend('change_password');
     // A password SASLprep refuses cannot be anyone's: wrong, and no login is spent on it.
     if (!passesSaslprep(oldPassword)) throw WRONG_OLD_PASSWORD;
     await this.assertExists(account);
@@ -115,11 +74,7 @@ export class Accounts {
 
   async forceChangePassword(account: Account, newPassword: string): Promise<void> {
     this.#deps.protectedAccounts.assertMutable(account);
-    assertStorablePassword(newPassword);
-    await this.assertExists(account);
-    await attempt(() => changeUserPassword(this.#deps.session, account.host, jidOf(account), newPassword), {
-      'item-not-found': ['not_exists', `${jidOf(account)} is not registered`],
-    });
+    await (await this.#backend('force_change_password')).accounts.forceChangePassword(account, newPassword);
   }
 
   /** Stores a text element in the account's private storage, logged in as the account. */
@@ -137,5 +92,13 @@ export class Accounts {
     if (!(await this.isRegistered(account))) {
       throw new Refusal('not_exists', `${jidOf(account)} is not registered`);
     }
+  }
+
+  /** The connected server's back end; not_supported (nothing sent) when it cannot serve `endpoint`. */
+  async #backend(endpoint: RegisterEndpoint): Promise<ServerBackend> {
+    const { entry, backend } = await this.#deps.backends.current();
+    const support = entry.support.register[endpoint];
+    if ('unsupported' in support) throw new Refusal('not_supported', support.unsupported);
+    return backend;
   }
 }

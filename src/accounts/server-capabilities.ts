@@ -16,8 +16,12 @@ export type OfferedNodes = ReadonlyMap<string, ReadonlySet<string>>;
 export interface MissingNode {
   host: string;
   node: string;
-  /** The ejabberd module that serves the node, when known. */
+  /** The server module that serves the node, when known. */
   module: string | undefined;
+  /** Set when no module would help: the server's back end cannot serve the operation at all (why). */
+  unsupported?: string;
+  /** How to enable `module` on this server (default: ejabberd's wording). */
+  enable?: string;
 }
 
 export class ServerCapabilities extends EventEmitter<{ discovered: [OfferedNodes] }> {
@@ -54,10 +58,13 @@ export class ServerCapabilities extends EventEmitter<{ discovered: [OfferedNodes
     }
   }
 
-  /** Refuses with not_supported unless every node is offered on every host. */
-  async require(nodes: readonly string[], hosts: readonly string[]): Promise<void> {
+  /**
+   * Refuses with not_supported unless every node is offered on every host;
+   * `server`: the back end's words for the module to enable (default: ejabberd's).
+   */
+  async require(nodes: readonly string[], hosts: readonly string[], server?: ServerHints): Promise<void> {
     const [first] = missingNodes(await this.current(), nodes, hosts);
-    if (first) throw new Refusal('not_supported', describeMissing(first));
+    if (first) throw new Refusal('not_supported', describeMissing(server ? withHints(first, server) : first));
   }
 
   #discover(): Promise<OfferedNodes> {
@@ -73,9 +80,22 @@ export function missingNodes(offered: OfferedNodes, nodes: readonly string[], ho
   );
 }
 
-export function describeMissing({ host, node, module }: MissingNode): string {
+/** What a server back end says about its modules, for operators' messages (default: ejabberd's wording). */
+export interface ServerHints {
+  moduleOf(node: string): string | undefined;
+  enableHint(module: string): string;
+}
+
+/** The node's module and how to enable it, in the words of the server's back end. */
+export function withHints(missing: MissingNode, server: ServerHints): MissingNode {
+  const module = server.moduleOf(missing.node);
+  return { ...missing, module, enable: module === undefined ? undefined : server.enableHint(module) };
+}
+
+export function describeMissing({ host, node, module, unsupported, enable }: MissingNode): string {
+  if (unsupported !== undefined) return `${node} is not supported on ${host}: ${unsupported}`;
   const fix = module
-    ? `enable ${module} (and mod_adhoc) in ejabberd and let the bridge's account use it`
+    ? (enable ?? `enable ${module} (and mod_adhoc) in ejabberd and let the bridge's account use it`)
     : 'check the XMPP server modules and the access rules for the bridge account';
   return `the XMPP server does not offer the command ${node} on ${host}: ${fix}`;
 }

@@ -1,80 +1,39 @@
-// ejabberd's server commands (register, kick_user, get_last, ...) carried out
-// as XEP-0133 ad-hoc commands from the bridge's own session, in the
-// contract's terms. Before anything is sent, each operation checks that the
-// server offers its nodes (./server-capabilities.ts) and, for a caller
-// authenticated as an XMPP admin, that the server would let that caller run
-// them itself; then it rules out what mod_configure would only report as a
-// bare <item-not-found/>.
-import { executeCommand, type FieldValues } from '../xmpp/adhoc.js';
-import {
-  addUser,
-  adminNode,
-  announce,
-  changeUserPassword,
-  deleteMotd,
-  deleteUsers,
-  endUserSession,
-  onlineResources,
-  onlineSessionsCount,
-  onlineUserJids,
-  readLastLogin,
-  registeredUserJids,
-  registeredUsersCount,
-  setMotd,
-  type AdminNodeName,
-} from '../xmpp/admin-commands.js';
+// The admin module's server commands (register, kick_user, get_last, ...)
+// in the contract's terms. Before anything is sent, each operation asks the
+// back end of the connected server (../backends) whether it can serve it at
+// all (501 not_supported otherwise), checks that the server offers the
+// nodes it sends (./server-capabilities.ts) and, for a caller authenticated
+// as an XMPP admin, that the server would let that caller run them itself;
+// protected accounts are refused here, on every back end.
+import type { AdminBackend, LastActivity, Operation } from '../backends/backend.js';
+import { ALL_HOSTS } from '../backends/backend.js';
+import type { ServerBackends } from '../backends/selector.js';
+import { executeCommand, failureNote, CommandNoteFailure, CommandNotCompleted, type FieldValues } from '../xmpp/adhoc.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
 import { nameprep, nodeprep } from '../xmpp/stringprep.js';
 import type { ProtectedAccounts } from './protected-accounts.js';
-import { assertStorablePassword, jidOf, type Account, type Accounts } from './accounts.js';
+import { type Account, type Accounts } from './accounts.js';
 import { requireOffered, type AdminGrant } from './admin-login.js';
-import { attempt, type Explanations } from './xmpp-outcome.js';
-import { missingNodes, type MissingNode, type OfferedNodes, type ServerCapabilities } from './server-capabilities.js';
+import { Refusal } from './refusal.js';
+import { attempt } from './xmpp-outcome.js';
+import { missingNodes, withHints, type MissingNode, type OfferedNodes, type ServerCapabilities } from './server-capabilities.js';
+
+export type { LastActivity, Operation } from '../backends/backend.js';
 
 /** Who a command runs for: a key-holder acts with the bridge's own rights, a Basic caller with its own. */
 export type Authority = { kind: 'bridge' } | { kind: 'admin'; grant: AdminGrant };
-
-/** The ad-hoc nodes each operation sends; the `*_all` ones run on every configured host. */
-export const OPERATION_NODES = {
-  register: ['add-user'],
-  unregister: ['get-user-lastlogin', 'delete-user'],
-  change_password: ['get-user-lastlogin', 'change-user-password'],
-  check_account: ['get-user-lastlogin'],
-  registered_users: ['get-registered-users-list'],
-  registered_users_number: ['get-registered-users-num'],
-  connected_users: ['get-online-users-list', 'user-stats'],
-  connected_users_number: ['get-online-users-num'],
-  kick_user: ['user-stats', 'end-user-session'],
-  get_last: ['get-user-lastlogin'],
-  send_announcement: ['announce'],
-  set_motd: ['set-motd'],
-  delete_motd: ['delete-motd'],
-} as const satisfies Record<string, readonly AdminNodeName[]>;
-
-export type Operation = keyof typeof OPERATION_NODES;
-
-/** Operations that span all hosts rather than one. */
-const ALL_HOSTS: ReadonlySet<Operation> = new Set(['connected_users', 'connected_users_number']);
-
-export interface LastActivity {
-  /** Undefined when the server has no record of the account. */
-  at: Date | undefined;
-  /** ejabberd's status words: 'ONLINE', 'NOT FOUND'; '' for an offline account (its last status text is not available over XMPP). */
-  status: string;
-}
 
 export interface ServerCommandsDeps {
   /** The bridge's own admin session. */
   session: IqRequester;
   accounts: Accounts;
   capabilities: ServerCapabilities;
+  /** The back end of the connected server. */
+  backends: ServerBackends;
   hosts: readonly string[];
   /** Never registered, removed, re-passworded or kicked through the bridge. */
   protectedAccounts: ProtectedAccounts;
 }
-
-/** How many user-stats requests connected_users keeps in flight. */
-const PARALLEL_LOOKUPS = 8;
 
 export class ServerCommands {
   readonly #deps: ServerCommandsDeps;
@@ -83,38 +42,37 @@ export class ServerCommands {
     this.#deps = deps;
   }
 
-  /** What the server lacks for `operation` on any host, by a listing (for start-up warnings). */
+  /**
+   * What the server lacks for `operation` on any host, by a listing (for
+   * start-up warnings), with the back end known so far; an operation the
+   * back end cannot serve at all lacks a node named after it.
+   */
   missingFor(operation: Operation, offered: OfferedNodes): MissingNode[] {
-    return missingNodes(offered, OPERATION_NODES[operation].map(adminNode), this.#hostsOf(operation, undefined));
+    const chosen = this.#deps.backends.known;
+    if (!chosen) return [];
+    const support = chosen.entry.support.admin[operation];
+    const hosts = this.#hostsOf(operation, undefined);
+    if ('unsupported' in support) return [{ host: hosts[0] ?? '', node: operation, module: undefined, unsupported: support.unsupported }];
+    return missingNodes(offered, support.nodes, hosts).map((m) => withHints(m, chosen.entry));
   }
 
   async register(authority: Authority, account: Account, password: string): Promise<void> {
-    await this.#permit(authority, 'register', account.host);
+    const admin = await this.#permit(authority, 'register', account.host);
     this.#deps.protectedAccounts.assertMutable(account);
-    assertStorablePassword(password);
-    await attempt(() => addUser(this.#deps.session, account.host, jidOf(account), password), {
-      conflict: ['exists', `${jidOf(account)} is already registered`],
-      'not-allowed': ['not_allowed', 'the XMPP server does not allow registration on this host'],
-    });
+    await admin.register(account, password);
   }
 
   async unregister(authority: Authority, account: Account): Promise<void> {
-    await this.#permit(authority, 'unregister', account.host);
+    const admin = await this.#permit(authority, 'unregister', account.host);
     this.#deps.protectedAccounts.assertMutable(account);
     await this.#deps.accounts.assertExists(account);
-    // With the account seen and the JID valid, mod_configure's only crash left is a missing account.
-    await attempt(() => deleteUsers(this.#deps.session, account.host, [jidOf(account)]), this.#gone(account));
+    await admin.unregister(account);
   }
 
   async changePassword(authority: Authority, account: Account, password: string): Promise<void> {
-    await this.#permit(authority, 'change_password', account.host);
+    const admin = await this.#permit(authority, 'change_password', account.host);
     this.#deps.protectedAccounts.assertMutable(account);
-    assertStorablePassword(password);
-    await this.#deps.accounts.assertExists(account);
-    await attempt(
-      () => changeUserPassword(this.#deps.session, account.host, jidOf(account), password),
-      this.#gone(account),
-    );
+    await admin.changePassword(account, password);
   }
 
   async checkAccount(authority: Authority, account: Account): Promise<boolean> {
@@ -123,82 +81,51 @@ export class ServerCommands {
   }
 
   async registeredUsers(authority: Authority, host: string): Promise<string[]> {
-    await this.#permit(authority, 'registered_users', host);
-    const jids = await attempt(() => registeredUserJids(this.#deps.session, host));
-    return byUtf8(jids.map((jid) => jid.slice(0, jid.indexOf('@'))).filter((name) => name !== ''));
+    return (await this.#permit(authority, 'registered_users', host)).registeredUsers(host);
   }
 
   async registeredUsersNumber(authority: Authority, host: string): Promise<number> {
-    await this.#permit(authority, 'registered_users_number', host);
-    return attempt(() => registeredUsersCount(this.#deps.session, host));
+    return (await this.#permit(authority, 'registered_users_number', host)).registeredUsersNumber(host);
   }
 
   /** Full JIDs of every session on every configured host. */
   async connectedUsers(authority: Authority): Promise<string[]> {
-    await this.#permit(authority, 'connected_users', undefined);
-    const { session, hosts } = this.#deps;
-    const accounts = (await attempt(() => Promise.all(hosts.map((host) => onlineUserJids(session, host))))).flat();
-    const sessions = await attempt(() =>
-      inBatches(accounts, PARALLEL_LOOKUPS, async (jid) => {
-        const resources = await onlineResources(session, jid.slice(jid.indexOf('@') + 1), jid);
-        return resources.map((resource) => `${jid}/${resource}`);
-      }),
-    );
-    return byUtf8(sessions.flat());
+    return (await this.#permit(authority, 'connected_users', undefined)).connectedUsers(this.#deps.hosts);
   }
 
   async connectedUsersNumber(authority: Authority): Promise<number> {
-    await this.#permit(authority, 'connected_users_number', undefined);
-    const { session, hosts } = this.#deps;
-    const counts = await attempt(() => Promise.all(hosts.map((host) => onlineSessionsCount(session, host))));
-    return counts.reduce((sum, n) => sum + n, 0);
+    return (await this.#permit(authority, 'connected_users_number', undefined)).connectedUsersNumber(this.#deps.hosts);
   }
 
   /** Ends every session of the account; answers how many there were (0 for an unknown account, like ejabberd). */
   async kickUser(authority: Authority, account: Account): Promise<number> {
-    await this.#permit(authority, 'kick_user', account.host);
+    const admin = await this.#permit(authority, 'kick_user', account.host);
     this.#deps.protectedAccounts.assertMutable(account);
-    const { session } = this.#deps;
-    const resources = await attempt(() => onlineResources(session, account.host, jidOf(account)));
-    if (resources.length === 0) return 0;
-    await attempt(() => endUserSession(session, account.host, jidOf(account)));
-    return resources.length;
+    return admin.kickUser(account);
   }
 
   async lastActivity(authority: Authority, account: Account): Promise<LastActivity> {
-    await this.#permit(authority, 'get_last', account.host);
-    const last = await attempt(() => readLastLogin(this.#deps.session, account.host, jidOf(account)));
-    switch (last.kind) {
-      case 'online':
-        return { at: new Date(), status: 'ONLINE' };
-      case 'never':
-        return { at: undefined, status: 'NOT FOUND' };
-      case 'at':
-        return { at: last.time, status: '' };
-      case 'recorded':
-        return { at: undefined, status: '' };
-    }
+    return (await this.#permit(authority, 'get_last', account.host)).lastActivity(account);
   }
 
   async sendAnnouncement(authority: Authority, host: string, subject: string, body: string): Promise<void> {
-    await this.#permit(authority, 'send_announcement', host);
-    await attempt(() => announce(this.#deps.session, host, subject, body), NO_BODY);
+    await (await this.#permit(authority, 'send_announcement', host)).sendAnnouncement(host, subject, body);
   }
 
   async setMotd(authority: Authority, host: string, subject: string, body: string): Promise<void> {
-    await this.#permit(authority, 'set_motd', host);
-    await attempt(() => setMotd(this.#deps.session, host, subject, body), NO_BODY);
+    await (await this.#permit(authority, 'set_motd', host)).setMotd(host, subject, body);
   }
 
   async deleteMotd(authority: Authority, host: string): Promise<void> {
-    await this.#permit(authority, 'delete_motd', host);
-    await attempt(() => deleteMotd(this.#deps.session, host));
+    await (await this.#permit(authority, 'delete_motd', host)).deleteMotd(host);
   }
 
   /**
    * Executes any node the server offers (the escape hatch); answers the
    * result form's fields, multi-valued ones as lists. An empty `fields`
-   * submits nothing, so the answer is the node's form or its immediate result.
+   * submits nothing, so the answer is the node's form or its immediate
+   * result. Never a false success: an error note is an error, and so is a
+   * form answered to submitted fields instead of a completion.
    */
   async runNode(
     authority: Authority,
@@ -211,10 +138,18 @@ export class ServerCommands {
     // A node can act on any account its form names (delete-user, change-user-password, ...).
     this.#deps.protectedAccounts.assertNotNamed(Object.values(fields).flat(), prepareBareJid);
     const submitted = Object.keys(fields).length > 0 ? fields : undefined;
-    const result = await attempt(() => executeCommand(this.#deps.session, host, node, submitted), {
+    const run = async () => {
+      const result = await executeCommand(this.#deps.session, host, node, submitted);
+      const failure = failureNote(result);
+      if (failure !== undefined) throw new CommandNoteFailure(node, failure);
+      if (submitted && result.status !== 'completed') throw new CommandNotCompleted(node, result.status);
+      return result;
+    };
+    const result = await attempt(run, {
       'bad-request': ['bad_request', 'the XMPP server refused the submitted form as malformed'],
       'not-acceptable': ['bad_request', 'the XMPP server did not accept the submitted form'],
       conflict: ['exists', 'the XMPP server answered conflict (it already exists)'],
+      'form-returned': ['bad_request', 'the XMPP server answered with its form instead of completing the command: a field is missing or wrong'],
     });
     const form: Record<string, string | string[]> = {};
     for (const { name, type, values } of result.form) {
@@ -224,20 +159,20 @@ export class ServerCommands {
     return form;
   }
 
-  async #permit(authority: Authority, operation: Operation, host: string | undefined): Promise<void> {
-    const nodes = OPERATION_NODES[operation].map(adminNode);
+  /** The back end's admin operations, once the operation is known to be served, offered and allowed. */
+  async #permit(authority: Authority, operation: Operation, host: string | undefined): Promise<AdminBackend> {
+    const { entry, backend } = await this.#deps.backends.current();
+    const support = entry.support.admin[operation];
+    if ('unsupported' in support) throw new Refusal('not_supported', support.unsupported);
     const hosts = this.#hostsOf(operation, host);
-    await this.#deps.capabilities.require(nodes, hosts);
-    if (authority.kind === 'admin') requireOffered(authority.grant, nodes, hosts);
+    await this.#deps.capabilities.require(support.nodes, hosts, entry);
+    if (authority.kind === 'admin') requireOffered(authority.grant, support.nodes, hosts);
+    return backend.admin;
   }
 
   #hostsOf(operation: Operation, host: string | undefined): readonly string[] {
     if (ALL_HOSTS.has(operation)) return this.#deps.hosts;
     return host === undefined ? this.#deps.hosts : [host];
-  }
-
-  #gone(account: Account): Explanations {
-    return { 'item-not-found': ['not_exists', `${jidOf(account)} is not registered`] };
   }
 }
 
@@ -248,27 +183,4 @@ function prepareBareJid(value: string): string | undefined {
   const user = nodeprep(value.slice(0, at));
   const host = nameprep(value.slice(at + 1));
   return user === undefined || host === undefined ? undefined : `${user}@${host}`;
-}
-
-const NO_BODY: Explanations = {
-  'not-acceptable': ['bad_request', 'the XMPP server refused an empty message body'],
-};
-
-/** Sorted like ejabberd sorts binaries: by UTF-8 bytes. */
-function byUtf8(values: string[]): string[] {
-  return values.sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
-}
-
-/** Maps `items` with at most `width` calls in flight, keeping their order. */
-async function inBatches<T, R>(items: readonly T[], width: number, map: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await map(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-  return results;
 }

@@ -3,6 +3,10 @@
 // bare <item-not-found/> has no generic meaning, since ejabberd's
 // mod_configure answers it for any crash (XMPP-FACTS), so only an operation
 // that has ruled out every other cause may read it as "no such account".
+// Ad-hoc commands that complete with an error note (Prosody's way of
+// failing) or answer a form where a completion was expected are failures
+// too, read here by what the note says: never a success.
+import { CommandNoteFailure, CommandNotCompleted } from '../xmpp/adhoc.js';
 import {
   LoginRefused,
   OutcomeUnknown,
@@ -14,7 +18,41 @@ import {
 } from '../xmpp/errors.js';
 import { Refusal, type Reason } from './refusal.js';
 
+/**
+ * By stanza error condition ('conflict', ...); by what an error note means
+ * ('note:exists', 'note:not_exists', 'note:not_done', 'note:invalid',
+ * 'note:wrong_host', 'note:other'); or 'form-returned' for a command that
+ * answered its form instead of completing.
+ */
 export type Explanations = Partial<Record<string, [Reason, string]>>;
+
+/**
+ * What a command's failure note means, by its text. Prosody 0.12's notes are
+ * fixed English texts (mod_admin_adhoc); the patterns stay loose enough for
+ * other servers' wording. The first match wins.
+ */
+const NOTE_MEANINGS: [RegExp, string][] = [
+  [/already exists/i, 'exists'],
+  [/does not exist|no such (user|account)|not registered|user not found/i, 'not_exists'],
+  [/could not be (deleted|disconnected)/i, 'not_done'],
+  [/but command was sent to/i, 'wrong_host'],
+  [/invalid data|mismatch|empty username|required|invalid/i, 'invalid'],
+];
+
+/** What a failure note means: one of the note:* explanation keys. */
+export function noteMeaning(text: string): string {
+  return `note:${NOTE_MEANINGS.find(([pattern]) => pattern.test(text))?.[1] ?? 'other'}`;
+}
+
+/** Failure notes with a meaning of their own on every operation (an operation may say more). */
+const GENERIC_NOTES: Explanations = {
+  'note:exists': ['exists', 'the XMPP server says it already exists'],
+  'note:not_exists': ['not_exists', 'the XMPP server says the account does not exist'],
+  'note:not_done': ['not_exists', 'the XMPP server could not act on the account (it does not exist?)'],
+  'note:wrong_host': ['bad_request', 'the XMPP server says the account is not on the host the command was sent to'],
+  'note:invalid': ['bad_request', 'the XMPP server refused the submitted data'],
+  'form-returned': ['upstream_error', 'the XMPP server answered with a form to fill instead of completing the command'],
+};
 
 /** How long a caller is asked to wait after the XMPP server throttled a request. */
 const THROTTLED_RETRY_SECONDS = 60;
@@ -70,6 +108,18 @@ export function explainFailure(
   loginRefused: Refusal = LOGIN_REFUSED,
 ): unknown {
   if (error instanceof Refusal) return error;
+  if (error instanceof CommandNoteFailure) {
+    const meaning = noteMeaning(error.note);
+    const known = explanations[meaning] ?? GENERIC_NOTES[meaning];
+    if (known) return new Refusal(known[0], known[1]);
+    // The note is the server's own text (never a password): the operator needs it.
+    return new Refusal('upstream_error', `the XMPP server reported a failure: ${error.note.slice(0, 200)}`, { errorName: 'command_failed' });
+  }
+  if (error instanceof CommandNotCompleted) {
+    const known = explanations['form-returned'] ?? GENERIC_NOTES['form-returned'];
+    if (error.status === 'executing' && known) return new Refusal(known[0], known[1]);
+    return new Refusal('upstream_error', error.message);
+  }
   if (error instanceof StanzaFailure) {
     const known = explanations[error.condition] ?? GENERIC[error.condition];
     if (known) {

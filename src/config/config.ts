@@ -1,4 +1,5 @@
 // The resolved configuration every other part of the bridge reads.
+import type { ServerChoice } from '../backends/kinds.js';
 import type { LogLevel } from './schema.js';
 
 export interface RegisterMount {
@@ -31,6 +32,8 @@ export interface BridgeConfig {
     services: string[];
     /** Bare JID of the bridge's own account. */
     jid: { local: string; domain: string };
+    /** Which server back end (src/backends): 'auto' asks the server at connect time. */
+    server: ServerChoice;
     password: string;
     requestTimeoutMs: number;
     /** The bridge's own sessions, kept open at once (a pool). */
@@ -67,6 +70,8 @@ export interface BridgeConfig {
     xmppInFlight: { max: number; queue: number; queueWaitMs: number };
     /** How long a client may take to send a whole request (headers and body). */
     requestReceiveMs: number;
+    /** redis://host:port[/db] holding the wrong-password counts shared by instances; undefined: this process's memory. */
+    store: string | undefined;
   };
   log: { level: LogLevel; pretty: boolean };
   /** How long requests in flight may take to finish after SIGTERM/SIGINT. */

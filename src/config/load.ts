@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, dirname, resolve } from 'node:path';
 import * as t from 'io-ts';
 import { parseDocument } from 'yaml';
+import { SERVER_KINDS } from '../backends/kinds.js';
 import { nameprep, nodeprep } from '../xmpp/stringprep.js';
 import type { BridgeConfig, Mount, WindowLimit } from './config.js';
 import { AdminMountFile, ConfigFile, LogLevelCodec, MountHead, RegisterMountFile } from './schema.js';
@@ -104,6 +105,7 @@ export async function resolveConfig(
     xmpp: {
       services: typeof file.xmpp.service === 'string' ? [file.xmpp.service] : [...new Set(file.xmpp.service)],
       jid: { local, domain },
+      server: file.xmpp.server ?? 'auto',
       password: password ?? '',
       requestTimeoutMs,
       // ejabberd runs a session's IQs on one core: 4 use a typical server's.
@@ -140,6 +142,7 @@ export async function resolveConfig(
       // more only queue inside the server, past the caller's deadline.
       xmppInFlight: { max: inFlight?.max ?? 64, queue: inFlight?.queue ?? 256, queueWaitMs: inFlight?.queue_wait_ms ?? 2000 },
       requestReceiveMs: file.limits?.request_receive_ms ?? 10_000,
+      store: file.limits?.store,
     },
     log: {
       level,
@@ -255,7 +258,9 @@ const EXPECTED: Record<string, string> = {
   boolean: 'true or false',
   XmppServiceUrl: 'a URL such as xmpp://127.0.0.1:5222 or xmpps://host:5223',
   NonEmptyServiceList: 'a non-empty list of such URLs',
+  RedisUrl: 'a URL such as redis://127.0.0.1:6379 or redis://host:6379/2',
   BareJid: 'a bare JID such as admin@localhost',
+  XmppServer: `one of auto, ${SERVER_KINDS.join(', ')}`,
   NonEmptyHostList: 'a non-empty list of host names',
   LogLevel: 'one of fatal, error, warn, info, debug, trace, silent',
   Mount: 'an entry with module: register or admin',

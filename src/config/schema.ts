@@ -2,6 +2,7 @@
 // keys; ./load.ts turns a decoded file into the resolved BridgeConfig.
 import * as t from 'io-ts';
 import { isIP } from 'node:net';
+import { SERVER_KINDS } from '../backends/kinds.js';
 import { closed, NonEmptyString, NonNegativeInt, Port, PositiveInt, Segment } from './codecs.js';
 
 const opt = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined]);
@@ -73,6 +74,8 @@ export const ConfigFile = closed(
         // One URL, or the nodes of one cluster.
         service: t.union([XmppServiceUrl, t.refinement(t.array(XmppServiceUrl), (list) => list.length > 0, 'NonEmptyServiceList')]),
         jid: BareJid,
+        // Which server back end: asked of the server at connect time (auto), or fixed.
+        server: opt(t.keyof(Object.fromEntries(['auto', ...SERVER_KINDS].map((k) => [k, null])) as Record<'auto' | (typeof SERVER_KINDS)[number], null>, 'XmppServer')),
         password: opt(NonEmptyString),
         password_file: opt(NonEmptyString),
         request_timeout_ms: opt(PositiveInt),
@@ -124,6 +127,8 @@ export const ConfigFile = closed(
             closed({ max: opt(PositiveInt), queue: opt(NonNegativeInt), queue_wait_ms: opt(PositiveInt) }, 'InFlight'),
           ),
           request_receive_ms: opt(PositiveInt),
+          // Where the wrong-password counts live when several instances share them.
+          store: opt(t.refinement(t.string, (s) => /^redis:\/\/[^/\s@]+(\/\d{1,5})?$/.test(s), 'RedisUrl')),
         },
         'Limits',
       ),

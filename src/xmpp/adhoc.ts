@@ -26,6 +26,47 @@ export interface CommandResult {
   /** The same fields with their types, in the order the server sent them. */
   form: FormField[];
   notes: { type: string; text: string }[];
+  /** The command session (XEP-0050 sessionid), for the next step of a multi-step command. */
+  sessionId: string | undefined;
+}
+
+/**
+ * The command ended, but said it failed: a <note type='error'/> (Prosody
+ * reports every failure this way, with status='completed'), or an
+ * operation's own reading of an info note ("could not be deleted").
+ */
+export class CommandNoteFailure extends Error {
+  constructor(
+    readonly node: string,
+    readonly note: string,
+  ) {
+    super(`the XMPP server answered ${node} with the note: ${note}`);
+    this.name = 'CommandNoteFailure';
+  }
+}
+
+/** A completion was expected, but the command answered with a form to fill (status executing) or another status. */
+export class CommandNotCompleted extends Error {
+  constructor(
+    readonly node: string,
+    readonly status: string,
+  ) {
+    super(`the XMPP server did not complete ${node} (status ${status}${status === 'executing' ? ': it answered with its form' : ''})`);
+    this.name = 'CommandNotCompleted';
+  }
+}
+
+/** The first <note type='error'/> of an answer; with `warnFails`, a warn note counts too. */
+export function failureNote(result: CommandResult, warnFails = false): string | undefined {
+  return result.notes.find((note) => note.type === 'error' || (warnFails && note.type === 'warn'))?.text;
+}
+
+/** `result`, if it is a completed command without an error note; else throws what went wrong. */
+export function requireCompleted(result: CommandResult, node: string, { warnFails = false } = {}): CommandResult {
+  const failure = failureNote(result, warnFails);
+  if (failure !== undefined) throw new CommandNoteFailure(node, failure);
+  if (result.status !== 'completed') throw new CommandNotCompleted(node, result.status);
+  return result;
 }
 
 /**
@@ -38,6 +79,36 @@ export async function executeCommand(
   session: IqRequester,
   to: string,
   node: string,
+  values: FieldValues | undefined,
+): Promise<CommandResult> {
+  return sendCommand(session, to, node, 'execute', undefined, values);
+}
+
+/**
+ * The classic two-step exchange: execute without a form, then submit the
+ * filled form with action='complete' in the command session the server
+ * opened. For nodes that ignore a form sent with the first execute
+ * (Prosody's announce answers its form and sends nothing). Answers the
+ * first step's result when the server completed the command at once.
+ */
+export async function executeInTwoSteps(
+  session: IqRequester,
+  to: string,
+  node: string,
+  values: FieldValues,
+): Promise<CommandResult> {
+  const first = await sendCommand(session, to, node, 'execute', undefined, undefined);
+  if (first.status !== 'executing' || failureNote(first) !== undefined) return first;
+  if (first.sessionId === undefined) throw new CommandNotCompleted(node, 'executing without a sessionid');
+  return sendCommand(session, to, node, 'complete', first.sessionId, values);
+}
+
+async function sendCommand(
+  session: IqRequester,
+  to: string,
+  node: string,
+  action: string,
+  sessionId: string | undefined,
   values: FieldValues | undefined,
 ): Promise<CommandResult> {
   const form =
@@ -58,7 +129,11 @@ export async function executeCommand(
       'iq',
       // The answer's free text (e.g. "Never") follows xml:lang: pin it.
       { type: 'set', to, 'xml:lang': 'en' },
-      xml('command', { xmlns: NS_COMMANDS, node, action: 'execute' }, ...(form ? [form] : [])),
+      xml(
+        'command',
+        { xmlns: NS_COMMANDS, node, action, ...(sessionId === undefined ? {} : { sessionid: sessionId }) },
+        ...(form ? [form] : []),
+      ),
     ),
   );
   const command = reply.getChild('command', NS_COMMANDS);
@@ -79,6 +154,7 @@ export async function executeCommand(
       type: (note.attrs.type as string | undefined) ?? 'info',
       text: note.text(),
     })),
+    sessionId: command?.attrs.sessionid as string | undefined,
   };
 }
 

@@ -2,7 +2,7 @@
 // mod_announce offer them. Most failures of these nodes come back as a bare
 // <item-not-found/> (a crash inside mod_configure, see XMPP-FACTS), so callers
 // validate and check existence first instead of reading error texts.
-import { executeCommand, type FieldValues } from './adhoc.js';
+import { executeCommand, requireCompleted, type FieldValues } from './adhoc.js';
 import { UnexpectedAnswer } from './errors.js';
 import type { IqRequester } from './in-band-registration.js';
 
@@ -35,14 +35,20 @@ export function serverModuleOf(node: string): string | undefined {
   return ANNOUNCE_NODES.test(node.slice(ADMIN_NS.length + 1)) ? 'mod_announce' : 'mod_configure';
 }
 
-/** Executes an admin node with a submitted form (FORM_TYPE added). */
-function runAdmin(session: IqRequester, host: string, name: AdminNodeName, values: FieldValues) {
-  return executeCommand(session, host, adminNode(name), { FORM_TYPE: ADMIN_NS, ...values });
+/**
+ * Executes an admin node with a submitted form (FORM_TYPE added). Never a
+ * false success: an answer that is not a completed command, or that carries
+ * an error note, throws (./adhoc.ts requireCompleted).
+ */
+async function runAdmin(session: IqRequester, host: string, name: AdminNodeName, values: FieldValues) {
+  const node = adminNode(name);
+  return requireCompleted(await executeCommand(session, host, node, { FORM_TYPE: ADMIN_NS, ...values }), node);
 }
 
 /** Executes an admin node that answers at once; ejabberd refuses a submitted form for these. */
 async function queryAdmin(session: IqRequester, host: string, name: AdminNodeName, field: string): Promise<string[]> {
-  const result = await executeCommand(session, host, adminNode(name), undefined);
+  const node = adminNode(name);
+  const result = requireCompleted(await executeCommand(session, host, node, undefined), node);
   return result.fields.get(field) ?? [];
 }
 
