@@ -5,12 +5,13 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { Accounts, type UserLogin } from './accounts/accounts.js';
-import { AdminLogin } from './accounts/admin-login.js';
+import type { Accounts, UserLogin } from './accounts/accounts.js';
 import { LoginLimits } from './accounts/login-limits.js';
+import { RevocableAdminLogin, RevokingAccounts, RevokingServerCommands } from './accounts/revoking-operations.js';
+import { openSharedState } from './accounts/shared-state.js';
 import { ProtectedAccounts } from './accounts/protected-accounts.js';
 import { ServerCapabilities } from './accounts/server-capabilities.js';
-import { ServerCommands } from './accounts/server-commands.js';
+import { ServerBackends } from './backends/selector.js';
 import { adminModule, type AdminDeps } from './api/admin/module.js';
 import type { ApiModule } from './api/module.js';
 import { registerModule } from './api/register/module.js';
@@ -108,7 +109,9 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
     });
   const failed = config.limits.failedLogins;
   // One set of limits for every password check made on a caller's behalf (register module and admin Basic auth).
-  const limits = new LoginLimits(failed);
+  // Counts and credential revocations shared with other instances through limits.store (else kept in this process).
+  const shared = openSharedState(config.limits.store, log.child({ component: 'limits' }));
+  const limits = new LoginLimits({ ...failed, store: shared.store });
   if (failed.serverGuard) {
     log.warn(
       { serverGuard: failed.serverGuard },
@@ -118,14 +121,23 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
     );
   }
   const protectedAccounts = new ProtectedAccounts(config.protectedAccounts);
-  const accounts = new Accounts({ session, loginAs, limits, protectedAccounts });
-  // Which ad-hoc commands the server offers the bridge, listed again on every (re)connect.
+  // Which server back end serves the connected server (xmpp.server, or asked of the server on every (re)connect).
+  const backends = new ServerBackends({ choice: xmpp.server, host: xmpp.jid.domain, deps: { session, loginAs, limits } });
+  backends.on('identified', (identified) => {
+    if (identified.by === 'default') {
+      xmppLog.warn(identified, `the XMPP server did not say it is one of the servers the bridge knows; using the ${identified.kind} back end (set xmpp.server to choose)`);
+    } else {
+      xmppLog.info(identified, 'xmpp server back end chosen');
+    }
+  });
+  const accounts = new RevokingAccounts({ session, loginAs, limits, protectedAccounts, backends }, shared.revocations);
+  // Which ad-hoc commands the server offers the bridge, listed again on every (re)connect (after the back end is known).
   const capabilities = new ServerCapabilities(session, config.hosts);
-  session.on('up', () => void capabilities.refresh());
+  session.on('up', () => void backends.refresh().then(() => capabilities.refresh()));
   capabilities.on('discovered', () => xmppLog.debug('xmpp capabilities listed'));
   const admin: AdminDeps = {
-    server: new ServerCommands({ session, accounts, capabilities, hosts: config.hosts, protectedAccounts }),
-    adminLogin: new AdminLogin({ loginAs, limits, hosts: config.hosts }),
+    server: new RevokingServerCommands({ session, accounts, capabilities, backends, hosts: config.hosts, protectedAccounts }, shared.revocations),
+    adminLogin: new RevocableAdminLogin({ loginAs, limits, hosts: config.hosts }, shared.revocations),
     capabilities,
     hosts: config.hosts,
     log,
@@ -143,7 +155,8 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
     })),
     ops: opsRoutes({
       basePath: config.basePath,
-      notReady: () => (draining ? 'the bridge is shutting down' : session.downReason),
+      notReady: () => (draining ? 'the bridge is shutting down' : (session.downReason ?? shared.downReason)),
+      sessions: () => ({ up: session.upCount, of: session.size }),
       metrics: metricsOnMain ? metrics : undefined,
       openApi: openApiDocument({ basePath: config.basePath, mounts: config.api, metricsOnMain }),
       docs: config.docs.enabled,
@@ -172,6 +185,8 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
     log.info({ url: metricsUrl }, 'metrics listening');
   }
   await session.start();
+  // Requests wait for the server to say what it is (xmpp.server: auto): asked at 'up', awaited before 'listening'.
+  if (session.isUp) await backends.current().catch(() => undefined);
   log.info({ url, xmppUp: session.isUp, routes }, 'listening');
 
   return {
@@ -181,7 +196,9 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
     routes,
     close: (graceMs = config.shutdown.gracePeriodMs) => {
       draining = true;
-      return shutdown({ server, metricsServer, session, connector, openUserSessions: () => userSessionsOpen }, graceMs, log);
+      return shutdown({ server, metricsServer, session, connector, openUserSessions: () => userSessionsOpen }, graceMs, log).finally(() =>
+        shared.close(),
+      );
     },
   };
 }

@@ -9,11 +9,14 @@
 //   exempt its address. Only this one is shared by everyone, so it is off
 //   when the server exempts the bridge.
 //
-// Only actual refusals count. A check in flight is never refused for being
-// in flight: when the ones in flight could exhaust a limit, the next one
-// waits for them to end instead, so a limit is never overshot and an honest
-// caller never gets a 429 because of others' correct passwords.
-import { Refusal } from './refusal.js';
+// Only actual refusals count. The counts live in a LimitStore (this
+// process's memory, or Redis shared by every instance: ./limit-store.ts);
+// how a check reserves its point, and what that guarantees within one
+// process and across instances, is in ./failure-counter.ts. When the store
+// does not answer, password checks are refused with service_unavailable:
+// never let through uncounted.
+import { FailureCounter, type Hold } from './failure-counter.js';
+import { memoryStore, type LimitStore } from './limit-store.js';
 
 export interface WindowLimit {
   max: number;
@@ -24,7 +27,8 @@ export interface LoginLimitsOptions {
   perAccount: WindowLimit | undefined;
   perClient: WindowLimit | undefined;
   serverGuard: WindowLimit | undefined;
-  now?: () => number;
+  /** Where the counts live; default: this process's memory. */
+  store?: LimitStore;
 }
 
 /** One password check: whose password, for whom, and whether it is an XMPP login (fail2ban counts those). */
@@ -36,129 +40,80 @@ export interface PasswordCheck {
   login: boolean;
 }
 
-/** A bound on the keys kept per limit: an attacker naming endless accounts cannot fill memory. */
-const MAX_KEYS = 100_000;
-
-interface Slot {
-  failures: number[];
-  inFlight: number;
-  waiters: (() => void)[];
-}
-
-/** Failures per key within a sliding window. */
-class FailureWindow {
-  readonly #limit: WindowLimit;
-  readonly #what: string;
-  readonly #slots = new Map<string, Slot>();
-
-  constructor(limit: WindowLimit, what: string) {
-    this.#limit = limit;
-    this.#what = what;
-  }
-
-  /** 'go' if a check may start now, a Refusal if the limit is spent, or a promise to wait on. */
-  admit(key: string, now: number): 'go' | Refusal | Promise<void> {
-    const slot = this.#slots.get(key);
-    if (slot === undefined) return 'go';
-    const windowMs = this.#limit.windowSeconds * 1000;
-    while (slot.failures.length > 0 && now - (slot.failures[0] as number) >= windowMs) slot.failures.shift();
-    const { max } = this.#limit;
-    if (slot.failures.length >= max) {
-      // Allowed again once enough failures have left the window.
-      const freedAt = (slot.failures[slot.failures.length - max] as number) + windowMs;
-      return new Refusal('too_many_requests', this.#what, { retryAfterSeconds: Math.max(1, Math.ceil((freedAt - now) / 1000)) });
-    }
-    if (slot.failures.length + slot.inFlight < max) return 'go';
-    return new Promise<void>((resolve) => slot.waiters.push(resolve));
-  }
-
-  begin(key: string): void {
-    let slot = this.#slots.get(key);
-    if (slot === undefined) {
-      if (this.#slots.size >= MAX_KEYS) this.#evict();
-      slot = { failures: [], inFlight: 0, waiters: [] };
-      this.#slots.set(key, slot);
-    }
-    slot.inFlight += 1;
-  }
-
-  end(key: string, failedAt: number | undefined): void {
-    const slot = this.#slots.get(key);
-    if (slot === undefined) return;
-    slot.inFlight -= 1;
-    if (failedAt !== undefined) slot.failures.push(failedAt);
-    const waiters = slot.waiters.splice(0);
-    for (const wake of waiters) wake();
-    if (slot.inFlight === 0 && slot.failures.length === 0 && slot.waiters.length === 0) this.#slots.delete(key);
-  }
-
-  /** Drops the oldest idle key (Map order is insertion order). */
-  #evict(): void {
-    for (const [key, slot] of this.#slots) {
-      if (slot.inFlight === 0 && slot.waiters.length === 0) {
-        this.#slots.delete(key);
-        return;
-      }
-    }
-  }
-}
+/** The server guard's single key: every login counts against it. */
+const ALL = 'all';
 
 export class LoginLimits {
-  readonly #perAccount: FailureWindow | undefined;
-  readonly #perClient: FailureWindow | undefined;
-  readonly #serverGuard: FailureWindow | undefined;
-  readonly #now: () => number;
+  readonly #perAccount: FailureCounter | undefined;
+  readonly #perClient: FailureCounter | undefined;
+  readonly #serverGuard: FailureCounter | undefined;
 
-  constructor({ perAccount, perClient, serverGuard, now = Date.now }: LoginLimitsOptions) {
-    this.#perAccount = perAccount && new FailureWindow(perAccount, 'too many wrong passwords for this account recently; try again later');
-    this.#perClient = perClient && new FailureWindow(perClient, 'too many wrong logins from this address recently; try again later');
+  constructor({ perAccount, perClient, serverGuard, store = memoryStore }: LoginLimitsOptions) {
+    this.#perAccount =
+      perAccount && new FailureCounter(store, 'per_account', perAccount, 'too many wrong passwords for this account recently; try again later');
+    this.#perClient =
+      perClient && new FailureCounter(store, 'per_client', perClient, 'too many wrong logins from this address recently; try again later');
     this.#serverGuard =
       serverGuard &&
-      new FailureWindow(
+      new FailureCounter(
+        store,
+        'server_guard',
         serverGuard,
         'too many failed logins recently: the bridge pauses password checks so the XMPP server does not ban it (see limits.failed_logins.server_guard)',
       );
-    this.#now = now;
   }
 
   /**
    * Runs `attempt`, which checks a caller's password, within the limits.
    * Refuses with too_many_requests, before anything is sent, while a limit
-   * is spent; `refused(error)` says whether a failure was a wrong password.
+   * is spent (service_unavailable while the store does not answer);
+   * `refused(error)` says whether a failure was a wrong password.
    */
   async check<T>(check: PasswordCheck, attempt: () => Promise<T>, refused: (error: unknown) => boolean): Promise<T> {
-    const windows = this.#windowsFor(check);
-    for (;;) {
-      const now = this.#now();
-      let wait: Promise<void> | undefined;
-      for (const [window, key] of windows) {
-        const verdict = window.admit(key, now);
-        if (verdict instanceof Refusal) throw verdict;
-        if (verdict !== 'go') {
-          wait = verdict;
-          break;
-        }
-      }
-      if (wait === undefined) break;
-      await wait;
-    }
-    for (const [window, key] of windows) window.begin(key);
-    let failedAt: number | undefined;
+    const holds = await this.#reserve(check);
+    let wrong = false;
     try {
       return await attempt();
     } catch (error) {
-      if (refused(error)) failedAt = this.#now();
+      wrong = refused(error);
       throw error;
     } finally {
-      for (const [window, key] of windows) window.end(key, failedAt);
+      // The caller need not wait for the store: a give-back goes ahead of any later call on the same connection.
+      for (const hold of holds) void hold.counter.release(hold, wrong);
     }
   }
 
-  #windowsFor({ account, client, login }: PasswordCheck): [FailureWindow, string][] {
-    const windows: [FailureWindow, string][] = [];
-    if (this.#perAccount) windows.push([this.#perAccount, account]);
-    if (this.#perClient && client !== undefined) windows.push([this.#perClient, client]);
-    if (this.#serverGuard && login) windows.push([this.#serverGuard, '']);
-    return windows;
+  /** A point of every limit that applies, or a refusal; waits while this process's checks in flight fill one. */
+  async #reserve(check: PasswordCheck): Promise<Hold[]> {
+    const counters = this.#countersFor(check);
+    for (;;) {
+      const holds: Hold[] = [];
+      let retryAfter: Promise<void> | undefined;
+      try {
+        for (const [counter, key] of counters) {
+          const reservation = await counter.reserve(key);
+          if ('retryAfter' in reservation) {
+            retryAfter = reservation.retryAfter;
+            break;
+          }
+          holds.push(reservation.held);
+        }
+      } catch (error) {
+        await Promise.all(holds.map((hold) => hold.counter.release(hold, false)));
+        throw error;
+      }
+      if (retryAfter === undefined) return holds;
+      // Hold nothing while waiting: the points held are others' to take meanwhile.
+      await Promise.all(holds.map((hold) => hold.counter.release(hold, false)));
+      await retryAfter;
+    }
+  }
+
+  #countersFor({ account, client, login }: PasswordCheck): [FailureCounter, string][] {
+    const counters: [FailureCounter, string][] = [];
+    if (this.#perAccount) counters.push([this.#perAccount, account]);
+    if (this.#perClient && client !== undefined) counters.push([this.#perClient, client]);
+    if (this.#serverGuard && login) counters.push([this.#serverGuard, ALL]);
+    return counters;
   }
 }

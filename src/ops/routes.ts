@@ -15,6 +15,8 @@ export interface OpsDeps {
    * name the XMPP server's address or quote its ban text (it is in the log).
    */
   notReady: () => string | undefined;
+  /** How many of the bridge's own XMPP sessions are up, for /ready's answer. */
+  sessions?: () => { up: number; of: number };
   /** Served on the main listener when given (else on its own listener, or not at all). */
   metrics: BridgeMetrics | undefined;
   openApi: Record<string, unknown>;
@@ -27,7 +29,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 /** /ready's 503 detail: the same for every reason, pointing at where the reason is. */
 export const NOT_READY_DETAIL = "not ready: the XMPP session is down or the bridge is shutting down; the bridge's log says why";
 
-export function opsRoutes({ basePath, notReady, metrics, openApi, docs = false }: OpsDeps): OpsRoute[] {
+export function opsRoutes({ basePath, notReady, sessions, metrics, openApi, docs = false }: OpsDeps): OpsRoute[] {
   const page = docs ? docsRoutes(basePath) : undefined;
   // The document lists every route served, the page's among them.
   const document = JSON.stringify(page ? withPaths(openApi, page.paths) : openApi);
@@ -43,7 +45,8 @@ export function opsRoutes({ basePath, notReady, metrics, openApi, docs = false }
       handle() {
         // The session logs the reason when it goes down; an unauthenticated caller learns only that it is.
         if (notReady() !== undefined) return Promise.reject(new Refusal('service_unavailable', NOT_READY_DETAIL));
-        return Promise.resolve({ type: JSON_TYPE, body: '{"status":"ready"}' });
+        const body = sessions ? { status: 'ready', xmpp_sessions: sessions() } : { status: 'ready' };
+        return Promise.resolve({ type: JSON_TYPE, body: JSON.stringify(body) });
       },
     },
     {

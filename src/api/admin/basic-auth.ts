@@ -3,7 +3,14 @@
 // decides, by a login as that JID (../../accounts/admin-login.ts). A verified
 // credential is remembered briefly (./credential-cache.ts); logins for the
 // same credential that arrive together share one verification.
+//
+// What is remembered is subject to revocation (../../accounts/credential-revocations.ts):
+// a refused password for an account, here or on another instance, or a
+// password changed through the bridge, makes every instance forget that
+// account's credentials; and while revocations may go unheard (the shared
+// store is down) nothing remembered is used.
 import type { AdminGrant, AdminLogin } from '../../accounts/admin-login.js';
+import type { CredentialRevocations } from '../../accounts/credential-revocations.js';
 import { Refusal } from '../../accounts/refusal.js';
 import { nameprep, nodeprep } from '../../xmpp/stringprep.js';
 import { CredentialCache } from './credential-cache.js';
@@ -14,22 +21,34 @@ export const BASIC_REALM = 'ejabberd-restful admin';
 export const CACHE_TTL_MS = 60_000;
 export const CACHE_MAX_ENTRIES = 256;
 
+/** The admin login, and the revocations its verdicts are subject to when it carries them (../../accounts/revoking-operations.ts). */
+export type AdminVerifier = Pick<AdminLogin, 'verify'> & { readonly revocations?: CredentialRevocations };
+
 export interface BasicAuthDeps {
-  login: Pick<AdminLogin, 'verify'>;
+  login: AdminVerifier;
   hosts: readonly string[];
   cache?: CredentialCache<AdminGrant>;
 }
 
+/** A verification under way, shared by the callers that present the same credential. */
+interface Verifying {
+  jid: string;
+  grant: Promise<AdminGrant>;
+  /** Revoked while under way: its verdict may predate the change, so it is not remembered. */
+  revoked: boolean;
+}
+
 export class BasicAuth {
-  readonly #login: Pick<AdminLogin, 'verify'>;
+  readonly #login: AdminVerifier;
   readonly #hosts: readonly string[];
   readonly #cache: CredentialCache<AdminGrant>;
-  readonly #verifying = new Map<string, Promise<AdminGrant>>();
+  readonly #verifying = new Map<string, Verifying>();
 
   constructor({ login, hosts, cache }: BasicAuthDeps) {
     this.#login = login;
     this.#hosts = hosts;
     this.#cache = cache ?? new CredentialCache({ maxEntries: CACHE_MAX_ENTRIES, ttlMs: CACHE_TTL_MS });
+    login.revocations?.subscribe((jid) => this.#forget(jid));
   }
 
   /**
@@ -39,29 +58,56 @@ export class BasicAuth {
   async authenticate(authorization: string | undefined, client: string): Promise<AdminGrant> {
     const { username, host, password } = this.#parse(authorization);
     const jid = `${username}@${host}`;
-    const remembered = this.#cache.get(jid, password);
+    const remembered = this.#trusted() ? this.#cache.get(jid, password) : undefined;
     if (remembered !== undefined) return remembered;
 
     const key = `${jid}\0${this.#cache.fingerprint(jid, password).toString('base64')}`;
     let verifying = this.#verifying.get(key);
     if (verifying === undefined) {
-      verifying = this.#login.verify({ username, host }, password, client).then(
+      const entry: Verifying = { jid, grant: this.#verify(jid, { username, host }, password, client), revoked: false };
+      entry.grant.then(
         (grant) => {
-          this.#cache.set(jid, password, grant);
-          return grant;
+          if (!entry.revoked && this.#trusted()) this.#cache.set(jid, password, grant);
         },
+        () => undefined,
       );
       const settled = () => {
         this.#verifying.delete(key);
       };
-      verifying.then(settled, settled);
-      this.#verifying.set(key, verifying);
+      entry.grant.then(settled, settled);
+      this.#verifying.set(key, entry);
+      verifying = entry;
     }
     try {
-      return await verifying;
+      return await verifying.grant;
     } catch (error) {
       if (error instanceof Refusal && error.reason === 'unauthenticated') throw challenge(error.detail);
       throw error;
+    }
+  }
+
+  /** Asks the server; a refused password revokes what any instance remembers for the account. */
+  async #verify(jid: string, account: { username: string; host: string }, password: string, client: string): Promise<AdminGrant> {
+    try {
+      return await this.#login.verify(account, password, client);
+    } catch (error) {
+      if (error instanceof Refusal && error.reason === 'unauthenticated') await this.#login.revocations?.revoke(jid);
+      throw error;
+    }
+  }
+
+  /** Whether remembered credentials may be used: not while revocations may go unheard, and those remembered before are dropped. */
+  #trusted(): boolean {
+    const heard = this.#login.revocations?.heard ?? true;
+    if (!heard) this.#forget(undefined);
+    return heard;
+  }
+
+  #forget(jid: string | undefined): void {
+    if (jid === undefined) this.#cache.clear();
+    else this.#cache.delete(jid);
+    for (const verifying of this.#verifying.values()) {
+      if (jid === undefined || verifying.jid === jid) verifying.revoked = true;
     }
   }
 

@@ -3,7 +3,9 @@
 // (least recently used out first) and in time (from the verification, not the
 // last use, so a revoked admin or changed password takes effect within the
 // TTL). The password is never kept: only an HMAC of user and password under a
-// key drawn at start-up, which is useless outside this process.
+// key drawn at start-up, which is useless outside this process. Each
+// instance keeps its own; what must reach all of them is a revocation
+// (../../accounts/credential-revocations.ts), which names only the account.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 interface Entry<T> {
@@ -69,5 +71,9 @@ export class CredentialCache<T> {
 
   delete(user: string): void {
     this.#entries.delete(user);
+  }
+
+  clear(): void {
+    this.#entries.clear();
   }
 }
