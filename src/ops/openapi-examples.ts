@@ -133,6 +133,7 @@ export const ERROR_EXAMPLES: Record<string, Record<string, { summary: string; er
   },
   '502': {
     internal_server_error: { summary: 'An XMPP error without a contract name', error: 'internal_server_error', detail: 'the XMPP server answered internal-server-error' },
+    command_failed: { summary: 'A completed command that reported a failure', error: 'command_failed', detail: 'the XMPP server reported a failure: Invalid data' },
   },
   '503': {
     service_unavailable: { summary: 'Nothing was sent', error: 'service_unavailable', detail: 'no XMPP session to the server right now' },

@@ -101,13 +101,16 @@ const ERROR_SPECS: Record<string, ErrorSpec> = {
     { 'Retry-After': { description: 'Seconds to wait, when known', schema: { type: 'integer' } } },
   ],
   '500': ['Unexpected error, logged with the request id', errorBody(['internal_error'], '')],
-  '501': ['The XMPP server does not offer this operation (module not enabled?)', errorBody(['not_supported'], '')],
+  '501': [
+    "The XMPP server does not offer this operation: a module not enabled, or a server whose back end cannot do it (on Prosody: registered_users, registered_users_number, get_last, set_motd, delete_motd; see docs/servers.md)",
+    errorBody(['not_supported'], ''),
+  ],
   '502': [
-    'The XMPP server answered with an error the contract has no name for; error is its condition, e.g. internal_server_error',
+    'The XMPP server answered with an error the contract has no name for (error is its condition, e.g. internal_server_error), or reported a failure in a completed command (command_failed, detail quotes its note)',
     errorBody(undefined, ''),
   ],
-  '503': ['No XMPP session to the server right now', errorBody(['service_unavailable'], 'detail says why')],
-  '504': ['The XMPP server did not answer in time; the outcome is unknown', errorBody(['timeout'], '')],
+  '503': ['Nothing was sent: no XMPP session to the server right now, or too many requests in flight (then Retry-After)', errorBody(['service_unavailable'], 'detail says why')],
+  '504': ['Sent, but no answer in time or the connection was lost: the outcome is unknown (check, e.g. is_registered, before retrying)', errorBody(['timeout'], '')],
 };
 
 /** The error responses as the document has them, with an example of each error name a status carries. */
