@@ -42,13 +42,16 @@ describe('faults on the XMPP side', function () {
   describe('with a server that accepts TCP but never speaks XMPP', function () {
     let bridge: BridgeProcess;
     let silent: net.Server;
+    const accepted = new Set<net.Socket>();
     after(async () => {
       await bridge?.stop();
+      // Never read from, they would not see the bridge's FIN and would keep mocha alive.
+      for (const socket of accepted) socket.destroy();
       silent?.close();
     });
 
     it('gives up each connection attempt at the deadline and keeps answering 503', async function () {
-      silent = net.createServer(() => undefined);
+      silent = net.createServer((socket) => accepted.add(socket));
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
       const { port } = silent.address() as net.AddressInfo;
       bridge = await startBridgeProcess(
