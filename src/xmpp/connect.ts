@@ -33,6 +33,9 @@ export interface ConnectionOptions extends Credentials {
   tls?: TlsSettings;
 }
 
+/** Cap on xmpp.js's internal waits; the bridge's own deadlines are set in ./link.ts. */
+const XMPPJS_WAIT_MS = 5000;
+
 export interface XmppConnection {
   entity: Client;
   iqCaller: IQCaller<Client>;
@@ -44,7 +47,10 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
   const entity = new Client({
     service: options.service,
     domain: options.domain,
-    timeout: options.timeoutMs,
+    // xmpp.js's own waits (the stream header, the server's closing tag) keep
+    // a timer running this long even after the connection was given up: a
+    // few seconds are plenty for them, whatever the caller's deadline.
+    timeout: Math.min(options.timeoutMs, XMPPJS_WAIT_MS),
   });
   entity.jid = makeJid(options.username, options.domain);
 
