@@ -156,7 +156,7 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
     ops: opsRoutes({
       basePath: config.basePath,
       notReady: () => (draining ? 'the bridge is shutting down' : (session.downReason ?? shared.downReason)),
-      sessions: () => ({ up: session.upCount, of: session.size }),
+      sessions: () => ({ up: session.upCount, of: session.size, by_node: [...session.upByService.values()] }),
       metrics: metricsOnMain ? metrics : undefined,
       openApi: openApiDocument({ basePath: config.basePath, mounts: config.api, metricsOnMain }),
       docs: config.docs.enabled,

@@ -15,8 +15,11 @@ export interface OpsDeps {
    * name the XMPP server's address or quote its ban text (it is in the log).
    */
   notReady: () => string | undefined;
-  /** How many of the bridge's own XMPP sessions are up, for /ready's answer. */
-  sessions?: () => { up: number; of: number };
+  /**
+   * How many of the bridge's own XMPP sessions are up, in all and on each
+   * node in the order of xmpp.service (by position: /ready names no address).
+   */
+  sessions?: () => { up: number; of: number; by_node: number[] };
   /** Served on the main listener when given (else on its own listener, or not at all). */
   metrics: BridgeMetrics | undefined;
   openApi: Record<string, unknown>;

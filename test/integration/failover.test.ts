@@ -57,6 +57,7 @@ describe('failover between XMPP services', function () {
     await b.waitForLog('xmpp session up', () => upLines(b).length >= 3);
     expect(upLines(b).at(-1)?.service).to.equal(node2.service);
     expect(await upByService()).to.deep.equal([0, 2]);
+    expect((await b.get('/ready')).json).to.deep.include({ xmpp_sessions: { up: 2, of: 2, by_node: [0, 2] } });
     // User logins go to node 2 as well.
     const username = uniqueName('fo');
     await node2.register(username, HOST, 'right');

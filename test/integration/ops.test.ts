@@ -153,7 +153,7 @@ describe('operations', function () {
       expect(health.headers.get('x-request-id')).to.be.a('string');
       const ready = await bridge.get('/ready');
       expect(ready.status).to.equal(200);
-      expect(ready.json).to.deep.equal({ status: 'ready', xmpp_sessions: { up: 1, of: 1 } });
+      expect(ready.json).to.deep.equal({ status: 'ready', xmpp_sessions: { up: 1, of: 1, by_node: [1] } });
       const head = await fetch(`${bridge.origin}/ready`, { method: 'HEAD' });
       expect(head.status).to.equal(200);
     });

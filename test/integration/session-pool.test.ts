@@ -44,7 +44,7 @@ describe('pool of XMPP sessions', function () {
     const listed = await server.ctl(['user_resources', 'admin', HOST]);
     expect(listed.stdout.split('\n').filter((r) => r !== '').sort()).to.deep.equal([...resources].sort());
     expect(await sessionsUp()).to.equal(SESSIONS);
-    expect((await bridge.get('/ready')).json).to.deep.equal({ status: 'ready', xmpp_sessions: { up: SESSIONS, of: SESSIONS } });
+    expect((await bridge.get('/ready')).json).to.deep.equal({ status: 'ready', xmpp_sessions: { up: SESSIONS, of: SESSIONS, by_node: [SESSIONS] } });
   });
 
   it('spreads concurrent requests over the sessions', async function () {
