@@ -22,7 +22,8 @@ import { openApiDocument } from './ops/openapi.js';
 import { recordingObserver } from './ops/request-context.js';
 import { opsRoutes } from './ops/routes.js';
 import { VERSION } from './ops/version.js';
-import { Connector } from './xmpp/connector.js';
+import { CLUSTER_SETTLE_MS, Connector } from './xmpp/connector.js';
+import { LoginRefused } from './xmpp/errors.js';
 import { InFlightLimit } from './xmpp/in-flight-limit.js';
 import { withUserSession } from './xmpp/login.js';
 import { SessionPool } from './xmpp/session-pool.js';
@@ -93,7 +94,7 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
   let userSessionsOpen = 0;
   if (config.metrics.enabled) metrics = new BridgeMetrics({ session, userSessionsOpen: () => userSessionsOpen, limit });
   // A user login takes a slot of the in-flight bound like an IQ does.
-  const loginAs: UserLogin = (account, password, work) =>
+  const loginOnce: UserLogin = (account, password, work) =>
     limit.run(async () => {
       userSessionsOpen += 1;
       try {
@@ -107,6 +108,22 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
         userSessionsOpen -= 1;
       }
     });
+  // In a cluster, a node applies another node's registration or password
+  // change a few ms after that node answered: a refused login is tried once
+  // more (the connector starts with another node) before it counts as a
+  // wrong password.
+  const loginAs: UserLogin =
+    xmpp.services.length < 2
+      ? loginOnce
+      : async (account, password, work) => {
+          try {
+            return await loginOnce(account, password, work);
+          } catch (error) {
+            if (!(error instanceof LoginRefused && error.condition === 'not-authorized')) throw error;
+            await new Promise((resolve) => setTimeout(resolve, CLUSTER_SETTLE_MS));
+            return loginOnce(account, password, work);
+          }
+        };
   const failed = config.limits.failedLogins;
   // One set of limits for every password check made on a caller's behalf (register module and admin Basic auth).
   // Counts and credential revocations shared with other instances through limits.store (else kept in this process).

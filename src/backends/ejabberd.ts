@@ -7,6 +7,7 @@ import { jidOf, type Account } from '../accounts/account.js';
 import { Refusal } from '../accounts/refusal.js';
 import { attempt, type Explanations } from '../accounts/xmpp-outcome.js';
 import { accountExists } from '../xmpp/account-probe.js';
+import { CLUSTER_SETTLE_MS } from '../xmpp/connector.js';
 import {
   addUser,
   adminNode,
@@ -75,9 +76,6 @@ export const EJABBERD: BackendEntry = {
   enableHint: (module) => `enable ${module} (and mod_adhoc) in ejabberd and let the bridge's account use it`,
   create: (deps) => ejabberdBackend(deps),
 };
-
-/** How long a cluster node may take to apply another node's registration. */
-const CLUSTER_SETTLE_MS = 25;
 
 function ejabberdBackend({ session, limits }: BackendDeps): ServerBackend {
   const gone = (account: Account): Explanations => ({ 'item-not-found': ['not_exists', `${jidOf(account)} is not registered`] });
