@@ -7,9 +7,9 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
+import { findAbove, isAlive, portAccepts } from './local.js';
 
 const execFile = promisify(execFileCb);
 
@@ -88,16 +88,9 @@ export interface ThrowawayEjabberd {
   stop(): Promise<void>;
 }
 
-/** Finds ejabberd.yml.example above this file: src/dev/ under tsx, dist/src/dev/ after tsc. */
+/** Finds ejabberd.yml.example above this file. */
 export function findExampleConfig(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, EXAMPLE_NAME);
-    if (existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`${EXAMPLE_NAME} not found above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
+  return findAbove(EXAMPLE_NAME);
 }
 
 export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<ThrowawayEjabberd> {
@@ -375,21 +368,6 @@ function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Alive and not a zombie (nobody may reap the detached beam in a container). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-}
-
 function killHard(pid: number): void {
   try {
     process.kill(pid, 'SIGKILL');
@@ -417,15 +395,7 @@ async function logSaysStarted(logFile: string): Promise<boolean> {
 
 async function waitForPort(port: number, deadline: number): Promise<boolean> {
   while (Date.now() <= deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = net.connect(port, '127.0.0.1');
-      sock.once('connect', () => {
-        sock.destroy();
-        resolve(true);
-      });
-      sock.once('error', () => resolve(false));
-    });
-    if (ok) return true;
+    if (await portAccepts(port)) return true;
     await sleep(50);
   }
   return false;

@@ -8,11 +8,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Connector } from '../xmpp/connector.js';
 import { LoginRefused } from '../xmpp/errors.js';
 import { withUserSession } from '../xmpp/login.js';
+import { findAbove, portAccepts } from './local.js';
 
 const execFile = promisify(execFileCb);
 
@@ -49,23 +49,11 @@ export interface ThrowawayProsody {
   stop(): Promise<void>;
 }
 
-/** Finds prosody.cfg.lua.example above this file: src/dev/ under tsx, dist/src/dev/ after tsc. */
+/** Finds prosody.cfg.lua.example above this file. */
 export function findProsodyExample(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, EXAMPLE_NAME);
-    if (existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`${EXAMPLE_NAME} not found above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
+  return findAbove(EXAMPLE_NAME);
 }
 
-/**
- * The example with this instance's port, paths and hosts: every
- * admin@localhost becomes admin@<first host>, the VirtualHost lines name
- * every host, and the process runs as root in the foreground.
- */
 export function throwawayConfig(example: string, { dir, port, hosts }: { dir: string; port: number; hosts: string[] }): string {
   const host = hosts[0] as string;
   const lua = (s: string) => JSON.stringify(s);
@@ -191,7 +179,7 @@ async function waitForLogin(port: number, host: string, password: string): Promi
   const connector = new Connector({ services: [`xmpp://127.0.0.1:${port}`], timeoutMs: 2000 });
   let last: unknown;
   while (Date.now() < deadline) {
-    if (await portOpen(port)) {
+    if (await portAccepts(port)) {
       try {
         await withUserSession(connector, { username: 'admin', domain: host, password }, () => Promise.resolve(), {
           requestTimeoutMs: 2000,
@@ -206,17 +194,6 @@ async function waitForLogin(port: number, host: string, password: string): Promi
     await pause(50);
   }
   throw new Error(`prosody not ready after ${START_TIMEOUT_MS} ms: ${String(last)}`);
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(port, '127.0.0.1');
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
 }
 
 async function freePort(): Promise<number> {

@@ -6,14 +6,11 @@ import { expect } from 'chai';
 import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { asUser, bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
+import { basic } from '../support/http-clients.js';
 
 const HOST = 'localhost';
 const OTHER_HOST = 'example.net';
 const COMMANDS = ['register', 'check_account', 'registered_users'];
-
-const basic = (user: string, password: string) => ({
-  authorization: `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`,
-});
 
 describe('admin module authorisation against ejabberd', function () {
   let server: ThrowawayEjabberd;

@@ -7,14 +7,14 @@
 // (failover.test.ts covers the failover mechanics with two independent
 // servers; existence.test.ts existence with mod_last off on one server.)
 import { expect } from 'chai';
-import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
 import { LoginRefused } from '../../src/xmpp/errors.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { startEjabberdCluster, type EjabberdCluster } from '../support/ejabberd-cluster.js';
 import { asUser, beamPid, bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
+import { isAlive, portAccepts } from '../../src/dev/local.js';
 
 const HOST = 'localhost';
 const REQUEST_TIMEOUT_MS = 2000;
@@ -73,9 +73,9 @@ describe('a two-node ejabberd cluster behind two bridges', function () {
     });
     await cluster.stop();
     // Nothing left: no VM (an unreaped zombie at most), no temp dir, no epmd.
-    expect(pids.filter((pid) => pid !== undefined && isRunning(pid)), 'VMs still running').to.deep.equal([]);
+    expect(pids.filter((pid) => pid !== undefined && isAlive(pid)), 'VMs still running').to.deep.equal([]);
     expect(cluster.nodes.filter((node) => existsSync(node.dir)).map((node) => node.dir), 'temp dirs left').to.deep.equal([]);
-    expect(await accepts(cluster.epmdPort), 'epmd still accepting').to.equal(false);
+    expect(await portAccepts(cluster.epmdPort), 'epmd still accepting').to.equal(false);
   });
 
   const upLines = (b: BridgeProcess) =>
@@ -320,24 +320,3 @@ describe('a two-node ejabberd cluster behind two bridges', function () {
     }
   });
 });
-
-/** Alive and not a zombie (nobody may reap a detached VM in a container). */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(port, '127.0.0.1');
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
-}

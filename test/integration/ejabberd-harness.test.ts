@@ -2,11 +2,11 @@
 // bridge test would notice until production: the fail2ban exemption.
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
 import { LoginRefused } from '../../src/xmpp/errors.js';
 import { asUser } from '../support/fixtures.js';
+import { portAccepts } from '../../src/dev/local.js';
 
 /** 'ok', or the SASL condition the server refused the login with. */
 async function login(e: ThrowawayEjabberd, username: string, password: string): Promise<string> {
@@ -19,16 +19,6 @@ async function login(e: ThrowawayEjabberd, username: string, password: string): 
   }
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(port, '127.0.0.1');
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
-}
 
 describe('throwaway ejabberd (src/dev/ejabberd.ts)', function () {
   this.timeout(90_000);
@@ -78,7 +68,7 @@ describe('throwaway ejabberd (src/dev/ejabberd.ts)', function () {
     const pid = Number(readFileSync(path.join(e.dir, 'ejabberd.pid'), 'utf8'));
     await e.stop();
     expect(existsSync(e.dir)).to.equal(false);
-    expect(await canConnect(e.c2sPort)).to.equal(false);
+    expect(await portAccepts(e.c2sPort)).to.equal(false);
     // Gone, or an unreaped zombie (no reaper in some containers).
     let state = 'gone';
     try {

@@ -5,49 +5,18 @@
 // or refused by it; and while Redis is down password checks answer 503 and
 // /ready 503, other operations go on, and all comes back with Redis.
 // Synchronised on the bridges' log lines, never by sleeping.
-import http from 'node:http';
 import { expect } from 'chai';
 import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
-import { startBridgeProcess, type BridgeProcess, type Reply } from '../support/bridge-process.js';
+import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
 import { startRedis, type ThrowawayRedis } from '../support/redis.js';
+import { basic, postFrom } from '../support/http-clients.js';
 
 const HOST = 'localhost';
 /** A second administrator, whose password the tests change. */
 const CAROL = 'carol';
 const CAROL_JID = `${CAROL}@${HOST}`;
 
-const basic = (user: string, password: string) => ({
-  Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
-});
-
-/** A POST from a chosen loopback address (127.0.0.0/8 is all local on Linux): a client of its own for per_client. */
-function postFrom(localAddress: string, url: string, body: unknown, headers: Record<string, string>): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      url,
-      { method: 'POST', localAddress, headers: { 'content-type': 'application/json', ...headers } },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          const replyHeaders = new Headers();
-          for (const [name, value] of Object.entries(response.headers)) if (typeof value === 'string') replyHeaders.set(name, value);
-          resolve({ status: response.statusCode ?? 0, headers: replyHeaders, text, json });
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end(JSON.stringify(body));
-  });
-}
 
 /** A log line written at or after `since` (epoch ms), for events that happen more than once. */
 const loggedSince = (since: number) => (line: Record<string, unknown>) => Number(line.time) >= since;

@@ -9,9 +9,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { startEjabberd, type StartEjabberdOptions, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
 import { freePort } from './fixtures.js';
+import { portAccepts } from '../../src/dev/local.js';
 
 const EPMD = '/usr/bin/epmd';
 const EPMD_READY_MS = 5_000;
@@ -155,7 +155,7 @@ async function startEpmd(log: (line: string) => void): Promise<Epmd> {
       liveEpmds.delete(child);
       throw new Error(`epmd on 127.0.0.1:${port} exited at start (${child.exitCode ?? child.signalCode})`);
     }
-    if (await accepts(port)) break;
+    if (await portAccepts(port)) break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`epmd does not accept on 127.0.0.1:${port} after ${EPMD_READY_MS} ms`);
@@ -164,17 +164,6 @@ async function startEpmd(log: (line: string) => void): Promise<Epmd> {
   }
   log(`ejabberd cluster: epmd on 127.0.0.1:${port}`);
   return { port, stop };
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(port, '127.0.0.1');
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
 }
 
 // A test run that ends without stop() (crash, Ctrl-C) must not leave an epmd
