@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { Reply } from './bridge-process.js';
 
 export const basic = (user: string, password: string) => ({
-  Authorization: `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`,
+  authorization: `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`,
 });
 
 /** A POST from a chosen loopback address (127.0.0.0/8 is all local on Linux): a client of its own for per_client. */
