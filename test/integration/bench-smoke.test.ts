@@ -1,0 +1,102 @@
+// `npm run bench -- --smoke` runs end to end (a throwaway ejabberd, the
+// bridge compiled and run as a process, the bare XMPP client, mod_http_api)
+// and writes well-formed JSON. No timing is asserted: figures depend on the
+// machine; only their presence and shape are checked.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface SystemFigures {
+  opsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  beamCpuUsPerOp: number;
+  bridgeCpuUsPerOp: number;
+  loadgenCpuUsPerOp: number;
+  bridgeRssMB: number;
+  errors: number;
+}
+
+interface BenchDocument {
+  schema: string;
+  durationS: number;
+  machine: { nproc: number; cpuModel: string; node: string; ejabberd: string };
+  settings: { smoke: boolean; sessions: number; storages: string[]; levels: number[] };
+  loadgen: { cpuSeconds: number };
+  failedOperations: number;
+  summary: {
+    storage: string;
+    op: string;
+    level: number;
+    systems: Record<string, SystemFigures>;
+    ratios: Record<string, { perRep: number[]; median: number }>;
+  }[];
+  targets: { target: string; value: number | null; met: boolean | null }[];
+  idle: Record<string, { bridgeCpuPercentOfCore: number; beamCpuPercentOfCore: number }>;
+  measurements: { storage: string; op: string; system: string; level: number; rep: number; ops: number; opsPerSec: number }[];
+}
+
+describe('npm run bench -- --smoke', function () {
+  this.timeout(240_000);
+  let dir: string;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'bench-smoke-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exits 0 and writes the figures as JSON', async () => {
+    const out = path.join(dir, 'smoke.json');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/throughput.ts', '--smoke', '--out', out], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code, output).to.equal(0);
+
+    const doc = JSON.parse(await readFile(out, 'utf8')) as BenchDocument;
+    expect(doc.schema).to.equal('ejabberd-restful-bench/1');
+    expect(doc.machine.nproc).to.be.a('number').above(0);
+    expect(doc.machine.cpuModel).to.be.a('string');
+    expect(doc.machine.node).to.equal(process.version);
+    expect(doc.settings.smoke).to.equal(true);
+    expect(doc.settings.storages).to.deep.equal(['scram']);
+    expect(doc.failedOperations).to.equal(0);
+    expect(doc.loadgen.cpuSeconds).to.be.a('number');
+    expect(doc.idle.scram?.bridgeCpuPercentOfCore).to.be.a('number');
+
+    for (const op of ['register', 'is_registered']) {
+      const group = doc.summary.find((g) => g.storage === 'scram' && g.op === op);
+      expect(group, op).to.not.equal(undefined);
+      for (const system of ['A', 'B', 'C']) {
+        const figures = group?.systems[system];
+        expect(figures, `${op} ${system}`).to.not.equal(undefined);
+        for (const field of ['opsPerSec', 'p50Ms', 'p99Ms', 'beamCpuUsPerOp', 'loadgenCpuUsPerOp'] as const) {
+          expect(figures?.[field], `${op} ${system} ${field}`).to.be.a('number').and.satisfy(Number.isFinite);
+        }
+        expect(figures?.opsPerSec, `${op} ${system}`).to.be.above(0);
+        expect(figures?.errors).to.equal(0);
+      }
+      expect(group?.systems.A?.bridgeCpuUsPerOp).to.be.a('number').above(0);
+      expect(group?.systems.A?.bridgeRssMB).to.be.a('number').above(0);
+      for (const ratio of ['A/B', 'A/C']) {
+        expect(group?.ratios[ratio]?.median, `${op} ${ratio}`).to.be.a('number').above(0);
+      }
+    }
+    const change = doc.summary.find((g) => g.op === 'change_password');
+    expect(change?.systems.A?.opsPerSec).to.be.a('number').above(0);
+    expect(doc.targets).to.be.an('array');
+    expect(doc.measurements.every((m) => m.ops > 0 && m.rep >= 0)).to.equal(true);
+  });
+});
