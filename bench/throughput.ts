@@ -34,8 +34,8 @@ import { cpuBetween, machineBusyNs, machineInfo, readCpu, rssBytes, type CpuRead
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = `bench-key-${randomBytes(6).toString('hex')}`;
 
-const USAGE = `usage: npm run bench -- [flags]
-  --quick               2 repetitions, half the operations (~1.5 min)
+const USAGE = `usage: npm run bench -- [flags]     (default: ~2 min on 2 quiet cores)
+  --quick               2 repetitions, half the operations (~1.3 min)
   --smoke               SCRAM only, 8 in flight, a handful of operations (~10 s)
   --reps N              repetitions (default 3)
   --sessions N          the bridge's xmpp.sessions and B's sessions (default 4)

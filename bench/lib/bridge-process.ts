@@ -5,7 +5,7 @@
 // every session of the pool is up (at log level warn there is no "listening"
 // line to wait for).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, rmdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -34,7 +34,14 @@ export interface BridgeBuild {
 export function buildBridge(root: string, run: string): BridgeBuild {
   const tsc = createRequire(path.join(root, 'package.json')).resolve('typescript/bin/tsc');
   const dir = path.join(root, BUILD_DIR, run);
-  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const remove = () => {
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      rmdirSync(path.dirname(dir)); // bench/.build itself, once no run uses it
+    } catch {
+      // another run's build is there, or it is already gone
+    }
+  };
   remove();
   const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', dir], { cwd: root, encoding: 'utf8' });
   const entry = path.join(dir, 'src/cli.js');
