@@ -32,7 +32,13 @@ export class Refusal extends Error {
     readonly reason: Reason,
     /** A sentence a person can act on. Never contains a password or key. */
     readonly detail: string,
-    readonly extra: { retryAfterSeconds?: number; errorName?: string; basicRealm?: string } = {},
+    readonly extra: {
+      retryAfterSeconds?: number;
+      errorName?: string;
+      basicRealm?: string;
+      /** Carry the detail even where mod_restful's body is bare (a command's own failure text). */
+      keepDetail?: boolean;
+    } = {},
   ) {
     super(`${reason}: ${detail}`);
     this.name = 'Refusal';

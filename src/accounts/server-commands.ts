@@ -8,9 +8,9 @@
 import type { AdminBackend, LastActivity, Operation } from '../backends/backend.js';
 import { ALL_HOSTS } from '../backends/backend.js';
 import type { ServerBackends } from '../backends/selector.js';
+import { apiCommandOf, lonelyRescodeFailure, resultFields } from '../backends/ejabberd/adhoc-api/answer.js';
 import { executeCommand, failureNote, CommandNoteFailure, CommandNotCompleted, type FieldValues } from '../xmpp/adhoc.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
-import { nameprep, nodeprep } from '../xmpp/stringprep.js';
 import type { ProtectedAccounts } from './protected-accounts.js';
 import { type Account, type Accounts } from './accounts.js';
 import { requireOffered, type AdminGrant } from './admin-login.js';
@@ -135,25 +135,34 @@ export class ServerCommands {
   ): Promise<Record<string, string | string[]>> {
     await this.#deps.capabilities.require([node], [host]);
     if (authority.kind === 'admin') requireOffered(authority.grant, [node], [host]);
-    // A node can act on any account its form names (delete-user, change-user-password, ...).
-    this.#deps.protectedAccounts.assertNotNamed(Object.values(fields).flat(), prepareBareJid);
+    // A node can act on any account its form names (delete-user,
+    // change-user-password, ejabberd's api-commands/change_password with a
+    // user and a host, ...), on this host or another the bridge serves.
+    this.#deps.protectedAccounts.assertNotNamedIn(Object.values(fields).flat(), [host, ...this.#deps.hosts]);
     const submitted = Object.keys(fields).length > 0 ? fields : undefined;
+    const apiCommand = apiCommandOf(node);
     const run = async () => {
       const result = await executeCommand(this.#deps.session, host, node, submitted);
       const failure = failureNote(result);
       if (failure !== undefined) throw new CommandNoteFailure(node, failure);
       if (submitted && result.status !== 'completed') throw new CommandNotCompleted(node, result.status);
-      return result;
+      if (apiCommand === undefined || !submitted) return result.form;
+      // ejabberd's mod_adhoc_api echoes the arguments (passwords too) and
+      // reports failures inside the completed form: keep only the result.
+      const answered = resultFields(node, result, secretValues(fields));
+      const rescode = lonelyRescodeFailure(node, answered);
+      if (rescode) throw rescode;
+      return answered;
     };
-    const result = await attempt(run, {
+    const answer = await attempt(run, {
       'bad-request': ['bad_request', 'the XMPP server refused the submitted form as malformed'],
       'not-acceptable': ['bad_request', 'the XMPP server did not accept the submitted form'],
       conflict: ['exists', 'the XMPP server answered conflict (it already exists)'],
       'form-returned': ['bad_request', 'the XMPP server answered with its form instead of completing the command: a field is missing or wrong'],
     });
     const form: Record<string, string | string[]> = {};
-    for (const { name, type, values } of result.form) {
-      if (name === 'FORM_TYPE') continue;
+    for (const { name, type, values } of answer) {
+      if (name === 'FORM_TYPE' || name === '') continue;
       form[name] = type?.endsWith('-multi') ? values : (values[0] ?? '');
     }
     return form;
@@ -176,11 +185,9 @@ export class ServerCommands {
   }
 }
 
-/** user@host with both parts prepared, or undefined when it is not such a JID. */
-function prepareBareJid(value: string): string | undefined {
-  const at = value.lastIndexOf('@');
-  if (at <= 0) return undefined;
-  const user = nodeprep(value.slice(0, at));
-  const host = nameprep(value.slice(at + 1));
-  return user === undefined || host === undefined ? undefined : `${user}@${host}`;
+/** Submitted values of fields whose name says they hold a password: masked in any error text. */
+function secretValues(fields: FieldValues): string[] {
+  return Object.entries(fields)
+    .filter(([name]) => /pass|secret|token|key/i.test(name))
+    .flatMap(([, value]) => (typeof value === 'string' ? [value] : [...value]));
 }

@@ -6,7 +6,7 @@
 // Ad-hoc commands that complete with an error note (Prosody's way of
 // failing) or answer a form where a completion was expected are failures
 // too, read here by what the note says: never a success.
-import { CommandNoteFailure, CommandNotCompleted } from '../xmpp/adhoc.js';
+import { CommandFailed, CommandNoteFailure, CommandNotCompleted } from '../xmpp/adhoc.js';
 import {
   LoginRefused,
   OutcomeUnknown,
@@ -53,6 +53,30 @@ const GENERIC_NOTES: Explanations = {
   'note:invalid': ['bad_request', 'the XMPP server refused the submitted data'],
   'form-returned': ['upstream_error', 'the XMPP server answered with a form to fill instead of completing the command'],
 };
+
+/**
+ * A failure a command reported in its result, by its HTTP-like code
+ * (mod_http_api's, relayed by ejabberd's mod_adhoc_api). ejabberd answers
+ * 400 for some "already exists" cases, so the text decides those. The
+ * server's text is the detail, whatever the reason (CONTRACT: command
+ * failures carry it); it never holds a submitted secret (masked by the reader).
+ */
+function commandFailure({ code, text }: CommandFailed): Refusal {
+  const reason: Reason =
+    code === 409 || (code === 400 && /already exists/i.test(text))
+      ? 'exists'
+      : code === 404
+        ? 'not_exists'
+        : code === 401 || code === 403
+          ? 'not_allowed'
+          : code !== undefined && code >= 400 && code < 500
+            ? 'bad_request'
+            : 'upstream_error';
+  return new Refusal(reason, `the XMPP server reported: ${text}`, {
+    keepDetail: true,
+    ...(reason === 'upstream_error' ? { errorName: 'command_failed' } : {}),
+  });
+}
 
 /** How long a caller is asked to wait after the XMPP server throttled a request. */
 const THROTTLED_RETRY_SECONDS = 60;
@@ -115,6 +139,7 @@ export function explainFailure(
     // The note is the server's own text (never a password): the operator needs it.
     return new Refusal('upstream_error', `the XMPP server reported a failure: ${error.note.slice(0, 200)}`, { errorName: 'command_failed' });
   }
+  if (error instanceof CommandFailed) return commandFailure(error);
   if (error instanceof CommandNotCompleted) {
     const known = explanations['form-returned'] ?? GENERIC_NOTES['form-returned'];
     if (error.status === 'executing' && known) return new Refusal(known[0], known[1]);

@@ -44,7 +44,7 @@ export function responseFor(refusal: Refusal): ContractResponse {
   if (extra.basicRealm !== undefined) headers['WWW-Authenticate'] = `Basic realm="${extra.basicRealm}", charset="UTF-8"`;
   return {
     status,
-    body: BARE.has(reason) ? { error } : { error, detail },
+    body: BARE.has(reason) && extra.keepDetail !== true ? { error } : { error, detail },
     headers,
   };
 }

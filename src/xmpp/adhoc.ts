@@ -13,7 +13,10 @@ export type FieldValues = Record<string, string | readonly string[]>;
 
 /** One field of an answer form, in document order. */
 export interface FormField {
+  /** The field's var; '' for a field without one (a `fixed` heading). */
   name: string;
+  /** The field's label, where the server gave one (mod_adhoc_api's headings and error codes live there). */
+  label?: string;
   /** XEP-0004 field type (e.g. 'text-single', 'jid-multi'); undefined when the server gave none. */
   type: string | undefined;
   values: string[];
@@ -23,7 +26,7 @@ export interface CommandResult {
   status: string;
   /** Every field of the answer form, by var, with all its values. */
   fields: Map<string, string[]>;
-  /** The same fields with their types, in the order the server sent them. */
+  /** The same fields with their types, in the order the server sent them, and the headings (fields without a var). */
   form: FormField[];
   notes: { type: string; text: string }[];
   /** The command session (XEP-0050 sessionid), for the next step of a multi-step command. */
@@ -42,6 +45,24 @@ export class CommandNoteFailure extends Error {
   ) {
     super(`the XMPP server answered ${node} with the note: ${note}`);
     this.name = 'CommandNoteFailure';
+  }
+}
+
+/**
+ * The command completed, but its result says it failed: ejabberd's
+ * mod_adhoc_api reports a failure as a result field (an `error` field with
+ * an HTTP-like code, or a rescode of 1), not as an IQ error. `code` is that
+ * code where the server gave one.
+ */
+export class CommandFailed extends Error {
+  constructor(
+    readonly node: string,
+    /** The server's own text, with any secret argument already masked. */
+    readonly text: string,
+    readonly code: number | undefined,
+  ) {
+    super(`the XMPP server answered ${node}: ${text}`);
+    this.name = 'CommandFailed';
   }
 }
 
@@ -141,10 +162,11 @@ async function sendCommand(
   const formFields: FormField[] = [];
   for (const field of command?.getChild('x', NS_DATA)?.getChildren('field') ?? []) {
     const name = field.attrs.var as string | undefined;
-    if (name === undefined) continue;
     const values = field.getChildren('value').map((v) => v.text());
-    fields.set(name, values);
-    formFields.push({ name, type: field.attrs.type as string | undefined, values });
+    const label = field.attrs.label as string | undefined;
+    const type = field.attrs.type as string | undefined;
+    if (name !== undefined) fields.set(name, values);
+    formFields.push({ name: name ?? '', type, values, ...(label === undefined ? {} : { label }) });
   }
   return {
     status: (command?.attrs.status as string | undefined) ?? 'unknown',

@@ -3,6 +3,8 @@ import { expect } from 'chai';
 import { xml } from '@xmpp/client-core';
 import type { Element } from '@xmpp/xml';
 import { Refusal } from '../../src/accounts/refusal.js';
+import { responseFor } from '../../src/http/contract.js';
+import { CommandFailed } from '../../src/xmpp/adhoc.js';
 import { ServerCapabilities } from '../../src/accounts/server-capabilities.js';
 import { explainFailure, isWrongPassword } from '../../src/accounts/xmpp-outcome.js';
 import {
@@ -25,6 +27,23 @@ describe('XMPP outcomes in contract terms', () => {
     const busy = explained(new Overloaded(2, 'busy'));
     expect(busy.reason).to.equal('service_unavailable');
     expect(busy.extra.retryAfterSeconds).to.equal(2);
+  });
+
+  it('a failure a command reports in its result is never a success: its code decides, its text is the detail', () => {
+    const cases: [number | undefined, string, number, string][] = [
+      [400, 'Room already exists', 409, 'exists'],
+      [409, 'conflict', 409, 'exists'],
+      [404, 'unknown_user', 404, 'not_exists'],
+      [403, 'AccessRules: Account does not have the right to perform the operation.', 403, 'not_allowed'],
+      [400, 'error_no_vcard_found', 400, 'bad_request'],
+      [500, 'internal_error', 502, 'command_failed'],
+      [undefined, 'the command reported failure (res 1) and gives no reason', 502, 'command_failed'],
+    ];
+    for (const [code, text, status, error] of cases) {
+      const response = responseFor(explained(new CommandFailed('api-commands/x', text, code)));
+      expect([response.status, response.body.error], text).to.deep.equal([status, error]);
+      expect(response.body.detail, text).to.contain(text);
+    }
   });
 
   it('gives throttling by the server a Retry-After', () => {
