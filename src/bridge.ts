@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Accounts, UserLogin } from './accounts/accounts.js';
+import { ApiCommands } from './accounts/api-commands.js';
 import { LoginLimits } from './accounts/login-limits.js';
 import { RevocableAdminLogin, RevokingAccounts, RevokingServerCommands } from './accounts/revoking-operations.js';
 import { openSharedState } from './accounts/shared-state.js';
@@ -156,6 +157,7 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
     server: new RevokingServerCommands({ session, accounts, capabilities, backends, hosts: config.hosts, protectedAccounts }, shared.revocations),
     adminLogin: new RevocableAdminLogin({ loginAs, limits, hosts: config.hosts }, shared.revocations),
     capabilities,
+    apiCommands: new ApiCommands({ session, capabilities, hosts: config.hosts, protectedAccounts, revocations: shared.revocations }),
     hosts: config.hosts,
     log,
   };

@@ -36,33 +36,46 @@ export class ProtectedAccounts {
    * spelled like a protected account's user name is refused too.
    */
   assertNotNamedIn(values: readonly string[], hosts: readonly string[]): void {
-    const tokens = values.flatMap((value) => value.split(/[\s,;:|]+/)).filter((token) => token !== '');
-    const named = this.#namedBy(tokens, hosts);
-    if (named !== undefined) {
-      throw new Refusal('not_allowed', `the request names the protected account ${named}; the bridge never acts on it`);
-    }
-  }
-
-  #namedBy(tokens: readonly string[], hosts: readonly string[]): string | undefined {
-    const domains = new Set(hosts);
-    const users = new Set<string>();
-    for (const token of tokens) {
-      const bare = token.split('/')[0] ?? '';
-      const at = bare.lastIndexOf('@');
-      if (at > 0) {
-        const jid = `${nodeprep(bare.slice(0, at)) ?? ''}@${nameprep(bare.slice(at + 1)) ?? ''}`;
-        if (this.#jids.has(jid)) return jid;
-        continue;
-      }
-      const domain = nameprep(bare);
-      if (domain !== undefined) domains.add(domain);
-      const user = nodeprep(bare);
-      if (user !== undefined) users.add(user);
-    }
+    const names = namesIn(values);
+    const domains = new Set([...hosts, ...names.domains]);
     for (const jid of this.#jids) {
       const at = jid.lastIndexOf('@');
-      if (users.has(jid.slice(0, at)) && domains.has(jid.slice(at + 1))) return jid;
+      if (names.jids.has(jid) || (names.users.has(jid.slice(0, at)) && domains.has(jid.slice(at + 1)))) {
+        throw new Refusal('not_allowed', `the request names the protected account ${jid}; the bridge never acts on it`);
+      }
     }
-    return undefined;
   }
+}
+
+/** What a set of argument values could name: JIDs, user names and domains, each prepared. */
+export interface NamesIn {
+  jids: Set<string>;
+  users: Set<string>;
+  domains: Set<string>;
+}
+
+/**
+ * Reads every value (a form's or a command's arguments) as possible names:
+ * each is split at spaces, commas, ';', '|' and ':' (tuples `a:b:c`,
+ * mod_adhoc_api's ` : `), a token with '@' is a JID (its resource dropped),
+ * any other token a possible user name and a possible domain.
+ */
+export function namesIn(values: readonly string[]): NamesIn {
+  const names: NamesIn = { jids: new Set(), users: new Set(), domains: new Set() };
+  for (const token of values.flatMap((value) => value.split(/[\s,;:|]+/))) {
+    const bare = token.split('/')[0] ?? '';
+    if (bare === '') continue;
+    const at = bare.lastIndexOf('@');
+    if (at > 0) {
+      const user = nodeprep(bare.slice(0, at));
+      const domain = nameprep(bare.slice(at + 1));
+      if (user !== undefined && domain !== undefined) names.jids.add(`${user}@${domain}`);
+      continue;
+    }
+    const domain = nameprep(bare);
+    if (domain !== undefined) names.domains.add(domain);
+    const user = nodeprep(bare);
+    if (user !== undefined) names.users.add(user);
+  }
+  return names;
 }

@@ -363,6 +363,76 @@ function adminOperation(mount: AdminMount, operationId: string, keyScheme: strin
   };
 }
 
+function adminCommandsOperation(mount: AdminMount, operationId: string, keyScheme: string | undefined): Schema {
+  const argument: Schema = {
+    type: 'object',
+    required: ['name', 'type', 'list'],
+    properties: {
+      name: { type: 'string' },
+      type: { type: 'string', description: "ejabberd's type: binary, integer, [ element ] for a list, { a, b } for a tuple" },
+      list: { type: 'boolean' },
+      optional: { type: 'boolean' },
+      description: { type: 'string' },
+    },
+  };
+  return {
+    get: {
+      operationId,
+      tags: [mount.path],
+      summary: 'The commands this mount may run on the connected server',
+      description:
+        (keyScheme !== undefined
+          ? "Authorised by the mount's key in the query. "
+          : 'Authorised by HTTP Basic credentials of an XMPP administrator; lists what the server lets that account run. ') +
+        "The admin module's own commands, then (ejabberd 25.03+ with mod_adhoc_api) every other command the server offers the bridge, " +
+        "each as allowed_commands admits it: arguments in order with ejabberd's types, and the result's shape. " +
+        'Learned from the server on every (re)connect. A command marked typed: false is not in the bridge\'s catalogue: its arguments go as strings.',
+      ...(keyScheme !== undefined ? { security: [{ [keyScheme]: [] }] } : { security: [{ basicAuth: [] }] }),
+      parameters: [FORMAT_PARAMETER],
+      responses: {
+        '200': response('The commands', {
+          type: 'object',
+          required: ['commands'],
+          properties: {
+            commands: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['name', 'description', 'args', 'result', 'typed'],
+                properties: {
+                  name: { type: 'string' },
+                  description: { type: 'string' },
+                  args: { type: 'array', items: argument },
+                  result: { type: 'string' },
+                  typed: { type: 'boolean' },
+                  note: { type: 'string' },
+                },
+              },
+            },
+          },
+        }, answerExamples({
+          commands: {
+            summary: 'A listing on ejabberd 26.07 with mod_adhoc_api',
+            value: {
+              commands: [
+                { name: 'register', description: 'Register an account', args: ['user', 'host', 'password'].map((name) => ({ name, type: 'string', list: false })), result: "{ ok: text }", typed: true },
+                {
+                  name: 'get_roster',
+                  description: 'Get list of contacts in a local user roster',
+                  args: [{ name: 'user', type: 'binary', list: false }, { name: 'host', type: 'binary', list: false }],
+                  result: '[ contact::{ jid::string, nick::string, subscription::string, pending::string, groups::string } ]',
+                  typed: true,
+                },
+              ],
+            },
+          },
+        })),
+        ...Object.fromEntries(['400', '401', '403', ...XMPP_STATUSES].sort().map((s) => [s, ref(s)])),
+      },
+    },
+  };
+}
+
 // ---- operational routes ----------------------------------------------------
 
 function opsPaths(input: OpenApiInput): Record<string, Schema> {
@@ -487,6 +557,7 @@ export function openApiDocument(input: OpenApiInput): Record<string, unknown> {
       for (const [route, item] of Object.entries(routes)) paths[`${prefix}/${route}`] = item;
     } else {
       paths[prefix] = adminOperation(mount, operationId(`${mount.path}_command`), keyScheme);
+      paths[`${prefix}/commands`] = adminCommandsOperation(mount, operationId(`${mount.path}_commands`), keyScheme);
     }
   }
   Object.assign(paths, opsPaths(input));

@@ -19,6 +19,10 @@ export interface CommandContext {
 }
 
 export interface AdminCommand {
+  /** One line for people (GET <mount>/commands, the API page). */
+  summary: string;
+  /** The result's shape, for people. */
+  result: string;
   args: readonly ArgSpec[];
   /** The server operation behind it, for start-up warnings; undefined when it depends on the arguments. */
   operation: Operation | undefined;
@@ -27,6 +31,8 @@ export interface AdminCommand {
 
 export const COMMANDS: Readonly<Record<string, AdminCommand>> = {
   register: {
+    summary: 'Register an account',
+    result: '{ ok: text }',
     args: ['user', 'host', 'password'],
     operation: 'register',
     async run({ server, authority, hosts }, args) {
@@ -36,6 +42,8 @@ export const COMMANDS: Readonly<Record<string, AdminCommand>> = {
     },
   },
   unregister: {
+    summary: 'Remove an account',
+    result: "{ ok: '' }",
     args: ['user', 'host'],
     operation: 'unregister',
     async run({ server, authority, hosts }, args) {
@@ -44,6 +52,8 @@ export const COMMANDS: Readonly<Record<string, AdminCommand>> = {
     },
   },
   change_password: {
+    summary: "Set an account's password",
+    result: "'ok'",
     args: ['user', 'host', 'newpass'],
     operation: 'change_password',
     async run({ server, authority, hosts }, args) {
@@ -54,36 +64,50 @@ export const COMMANDS: Readonly<Record<string, AdminCommand>> = {
   // ejabberd's check_account returns the boolean of ejabberd_auth:user_exists
   // (ejabberdctl turns it into its exit code); mod_restful passed it through.
   check_account: {
+    summary: 'Whether an account exists',
+    result: 'boolean',
     args: ['user', 'host'],
     operation: 'check_account',
     run: ({ server, authority, hosts }, args) => server.checkAccount(authority, args.account(hosts)),
   },
   registered_users: {
+    summary: 'The accounts of a host',
+    result: '[ username ]',
     args: ['host'],
     operation: 'registered_users',
     run: ({ server, authority, hosts }, args) => server.registeredUsers(authority, args.host(hosts)),
   },
   registered_users_number: {
+    summary: 'How many accounts a host has',
+    result: 'integer',
     args: ['host'],
     operation: 'registered_users_number',
     run: ({ server, authority, hosts }, args) => server.registeredUsersNumber(authority, args.host(hosts)),
   },
   connected_users: {
+    summary: 'The sessions online on every host',
+    result: '[ full JID ]',
     args: [],
     operation: 'connected_users',
     run: ({ server, authority }) => server.connectedUsers(authority),
   },
   connected_users_number: {
+    summary: 'How many sessions are online',
+    result: 'integer',
     args: [],
     operation: 'connected_users_number',
     run: ({ server, authority }) => server.connectedUsersNumber(authority),
   },
   kick_user: {
+    summary: 'End every session of an account',
+    result: 'integer (sessions ended)',
     args: ['user', 'host'],
     operation: 'kick_user',
     run: ({ server, authority, hosts }, args) => server.kickUser(authority, args.account(hosts)),
   },
   get_last: {
+    summary: "An account's last activity",
+    result: '{ timestamp, status }',
     args: ['user', 'host'],
     operation: 'get_last',
     async run({ server, authority, hosts }, args) {
@@ -94,6 +118,8 @@ export const COMMANDS: Readonly<Record<string, AdminCommand>> = {
   // The bridge's own name (ejabberd has no such command): XEP-0133's
   // announce, a headline to every session online on the host.
   send_announcement: {
+    summary: 'Send a headline to every session online on a host',
+    result: "'ok'",
     args: ['host', 'subject', 'body'],
     operation: 'send_announcement',
     async run({ server, authority, hosts }, args) {
@@ -102,6 +128,8 @@ export const COMMANDS: Readonly<Record<string, AdminCommand>> = {
     },
   },
   set_motd: {
+    summary: "Set a host's message of the day",
+    result: "'ok'",
     args: ['host', 'subject', 'body'],
     operation: 'set_motd',
     async run({ server, authority, hosts }, args) {
@@ -110,6 +138,8 @@ export const COMMANDS: Readonly<Record<string, AdminCommand>> = {
     },
   },
   delete_motd: {
+    summary: "Delete a host's message of the day",
+    result: "'ok'",
     args: ['host'],
     operation: 'delete_motd',
     async run({ server, authority, hosts }, args) {
@@ -120,6 +150,8 @@ export const COMMANDS: Readonly<Record<string, AdminCommand>> = {
   // The escape hatch: any node the server offers, if the mount's allowed_nodes
   // admits it. The host defaults to the first configured one.
   adhoc: {
+    summary: 'Run an ad-hoc command node allowed_nodes admits (escape hatch)',
+    result: '{ field: value or [values] }',
     args: ['node', 'fields', 'host?'],
     operation: undefined,
     async run({ server, authority, hosts, nodeAllowed }, args) {

@@ -4,6 +4,9 @@
 // then the arguments, before anything reaches the XMPP server.
 import type { Logger } from 'pino';
 import type { AdminLogin } from '../../accounts/admin-login.js';
+import type { ApiCommand, ApiCommands } from '../../accounts/api-commands.js';
+import { typeText } from '../../backends/ejabberd/adhoc-api/spec.js';
+import { answeredType } from '../../backends/ejabberd/adhoc-api/values.js';
 import { Refusal } from '../../accounts/refusal.js';
 import { describeMissing, type OfferedNodes, type ServerCapabilities } from '../../accounts/server-capabilities.js';
 import type { Authority, ServerCommands } from '../../accounts/server-commands.js';
@@ -19,6 +22,8 @@ export interface AdminDeps {
   server: ServerCommands;
   adminLogin: AdminLogin;
   capabilities: ServerCapabilities;
+  /** Commands by name beyond the module's own (ejabberd's API over mod_adhoc_api). */
+  apiCommands: ApiCommands;
   hosts: readonly string[];
   log: Logger;
 }
@@ -29,19 +34,41 @@ export function adminModule(mount: AdminMount, deps: AdminDeps): ApiModule {
   const basic = mount.key === undefined ? new BasicAuth({ login: deps.adminLogin, hosts }) : undefined;
   const requireKey = keyCheck(mount.key);
   const nodeAllowed = nodeMatcher(mount.allowedNodes);
-  const allowed = new Set(mount.allowedCommands);
+  // Exact names and glob patterns (`get_*`, `*`): nothing is allowed unless listed.
+  const allowed = nodeMatcher(mount.allowedCommands);
+  const patterns = mount.allowedCommands.filter((c) => c.includes('*'));
+  const literals = mount.allowedCommands.filter((c) => !c.includes('*'));
 
-  for (const name of allowed) {
-    if (!commandNamed(name)) log.warn({ command: name, known: Object.keys(COMMANDS) }, 'unknown admin command in allowed_commands');
+  if (patterns.includes('*')) {
+    log.warn(
+      { allowed_commands: '*' },
+      "allowed_commands '*' lets this mount's callers run every command the XMPP server offers the bridge's account " +
+        '(on ejabberd 25.03+ with mod_adhoc_api: all of its API, such as unregister, ban_account, send_message, stop_kindly); ' +
+        'list the commands the callers need instead',
+    );
   }
-  if (allowed.has('adhoc') && mount.allowedNodes.length === 0) {
+  if (allowed('adhoc') && mount.allowedNodes.length === 0) {
     log.warn('adhoc is allowed but allowed_nodes is empty: it can run no node');
   }
   deps.capabilities.on('discovered', (offered) => warnUnsupported(offered));
+  deps.apiCommands.on('learned', (commands) => warnUnknown(commands));
+
+  /** Says, once the server's commands are known, which listed names it lacks and what the patterns open. */
+  function warnUnknown(commands: ReadonlyMap<string, ApiCommand>): void {
+    for (const name of literals) {
+      if (!commandNamed(name) && !commands.has(name)) {
+        log.warn({ command: name, known: Object.keys(COMMANDS), serverCommands: commands.size }, 'unknown admin command in allowed_commands');
+      }
+    }
+    if (patterns.length > 0) {
+      const opened = [...Object.keys(COMMANDS), ...commands.keys()].filter((name) => allowed(name));
+      log.info({ patterns, commands: opened }, 'admin commands that allowed_commands patterns admit on this server');
+    }
+  }
 
   /** Says, on every (re)connect, which allowed commands this server cannot serve. */
   function warnUnsupported(offered: OfferedNodes): void {
-    for (const name of allowed) {
+    for (const name of literals) {
       const operation = commandNamed(name)?.operation;
       if (operation === undefined) continue;
       const missing = server.missingFor(operation, offered);
@@ -73,15 +100,61 @@ export function adminModule(mount: AdminMount, deps: AdminDeps): ApiModule {
           if (typeof name !== 'string' || name === '') {
             throw new Refusal('bad_request', 'command must be a non-empty string naming a server command');
           }
-          if (!allowed.has(name)) throw new Refusal('not_allowed', 'this command is not in allowed_commands of this mount');
+          if (!allowed(name)) throw new Refusal('not_allowed', 'this command is not in allowed_commands of this mount');
           const command = commandNamed(name);
-          if (command === undefined) {
-            throw new Refusal('bad_request', `unknown command; known: ${Object.keys(COMMANDS).join(', ')}`);
-          }
+          // Any other name is the server's own command (ejabberd 25.03+ with mod_adhoc_api).
+          if (command === undefined) return deps.apiCommands.run(authority, name, input.fields.args);
           const args = readArgs(name, command.args, input.fields.args);
           return command.run({ server, authority, hosts, nodeAllowed }, args);
         },
       },
+      {
+        method: 'GET',
+        path: 'commands',
+        summary: 'The commands this mount may run on the connected server, with their arguments and results',
+        async handle(input) {
+          const authority = await authorise(input);
+          const own = Object.entries(COMMANDS)
+            .filter(([name]) => allowed(name))
+            .map(([name, command]) => ({
+              name,
+              description: command.summary,
+              args: command.args.map((spec) => ({
+                name: spec.replace(/\?$/, ''),
+                type: spec.startsWith('fields') ? 'object' : 'string',
+                list: false,
+                ...(spec.endsWith('?') ? { optional: true } : {}),
+              })),
+              result: command.result,
+              typed: true,
+            }));
+          const offered = await deps.apiCommands.list(authority, (name) => allowed(name) && !commandNamed(name)).catch((error: unknown) => {
+            // Without mod_adhoc_api the module's own commands are still listed.
+            if (error instanceof Refusal && error.reason === 'not_supported') return [];
+            throw error;
+          });
+          return { commands: [...own, ...offered.map(describeApiCommand)] };
+        },
+      },
     ],
+  };
+}
+
+/** An API command as /commands lists it: its types from the catalogue, or said to be untyped. */
+function describeApiCommand(command: ApiCommand) {
+  return {
+    name: command.name,
+    description: command.desc,
+    args: command.args.map((arg) => ({
+      name: arg.name,
+      type: arg.type === undefined ? 'string' : typeText(arg.type),
+      list: arg.type !== undefined && typeof arg.type !== 'string' && 'list' in arg.type,
+      ...(arg.desc === undefined ? {} : { description: arg.desc }),
+    })),
+    result: command.spec === undefined ? 'untyped' : typeText(answeredType(command.spec.result.type)),
+    typed: command.spec !== undefined,
+    ...(command.spec === undefined
+      ? { note: "not in the bridge's catalogue (a newer server?): arguments are sent as strings, results are strings, tuples arrays in element order" }
+      : {}),
   };
 }

@@ -47,8 +47,17 @@ export function resultFields(node: string, result: CommandResult, secrets: reado
  */
 export function rescodeFailure(node: string, value: string | undefined): CommandFailed | undefined {
   if (value === '0') return undefined;
-  return new CommandFailed(node, value === '1' ? 'the command reported failure (res 1) and gives no reason' : 'the command answered an unreadable result code', undefined);
+  if (value !== '1') return new CommandFailed(node, 'the command answered an unreadable result code', undefined);
+  const known = RESCODE_FAILURES[apiCommandOf(node) ?? ''];
+  return new CommandFailed(node, known?.[1] ?? 'the command reported failure (res 1) and gives no reason', known?.[0]);
 }
+
+/** What a failure means for the checks whose only answer is ok/failed: the code their HTTP API would want. */
+const RESCODE_FAILURES: Readonly<Record<string, [number, string]>> = {
+  check_password: [403, 'the password does not match (or there is no such account)'],
+  check_password_hash: [403, 'the password hash does not match (or there is no such account)'],
+  check_account: [404, 'there is no such account'],
+};
 
 /**
  * For a node run without the command's spec (the adhoc escape hatch): a
