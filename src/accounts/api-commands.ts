@@ -7,9 +7,11 @@
 import { EventEmitter } from 'node:events';
 import { learnCommands, runApiCommand, submission, type ApiCommand } from '../backends/ejabberd/adhoc-api/directory.js';
 import { ArgumentProblem, type Json } from '../backends/ejabberd/adhoc-api/values.js';
-import type { FieldValues } from '../xmpp/adhoc.js';
+import { executeCommand, requireCompleted, type FieldValues } from '../xmpp/adhoc.js';
+import { adminNode } from '../xmpp/admin-commands.js';
+import { jidOf, type Account } from './account.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
-import { unsafeTextReason } from '../xmpp/stringprep.js';
+import { nameprep, nodeprep, unsafeTextReason } from '../xmpp/stringprep.js';
 import { requireOffered } from './admin-login.js';
 import type { CredentialRevocations } from './credential-revocations.js';
 import { namesIn, type ProtectedAccounts } from './protected-accounts.js';
@@ -33,6 +35,17 @@ export interface ApiCommandsDeps {
 /** Why a server cannot run commands by name (501). */
 export const NEEDS_ADHOC_API =
   'needs ejabberd 25.03+ with mod_adhoc_api, and an api_permissions group granting the bridge account from: mod_adhoc_api (see ejabberd.yml.example)';
+
+interface StandIn {
+  node: string;
+  args: readonly string[];
+}
+
+/** ejabberd commands that XEP-0133 nodes stand in for on servers without mod_adhoc_api. */
+const XEP0133_STAND_INS: Readonly<Record<string, StandIn>> = {
+  ban_account: { node: adminNode('disable-user'), args: ['user', 'host', 'reason'] },
+  unban_account: { node: adminNode('reenable-user'), args: ['user', 'host'] },
+};
 
 /** Longest argument values in all, in UTF-8 bytes; under ejabberd's max_stanza_size. */
 const MAX_ARGS_BYTES = 64 * 1024;
@@ -75,6 +88,8 @@ export class ApiCommands extends EventEmitter<{ learned: [ReadonlyMap<string, Ap
   /** Runs the API command `name` with `given` (a list in its order, or an object by name); answers its typed result. */
   async run(authority: Authority, name: string, given: unknown): Promise<Json> {
     const commands = await this.offered();
+    const standIn = XEP0133_STAND_INS[name];
+    if (commands.size === 0 && standIn !== undefined) return this.#runStandIn(authority, name, standIn, given);
     if (commands.size === 0) throw new Refusal('not_supported', `${name} is not one of the admin module's own commands; running any other command by name ${NEEDS_ADHOC_API}`);
     const command = commands.get(name);
     if (command === undefined) {
@@ -127,6 +142,46 @@ export class ApiCommands extends EventEmitter<{ learned: [ReadonlyMap<string, Ap
     }
     if (bytes > MAX_ARGS_BYTES) throw new Refusal('bad_request', `the arguments are longer than ${MAX_ARGS_BYTES} bytes in all`);
     return values;
+  }
+
+  /**
+   * ejabberd's ban_account / unban_account on a server without mod_adhoc_api
+   * that offers XEP-0133's disable-user / reenable-user (Prosody 13): the
+   * account is disabled, not removed, as ejabberd's ban does.
+   */
+  async #runStandIn(authority: Authority, name: string, standIn: StandIn, given: unknown): Promise<Json> {
+    const host = this.#host;
+    await this.#deps.capabilities.require([standIn.node], [host]).catch((error: unknown) => {
+      if (error instanceof Refusal && error.reason === 'not_supported') {
+        throw new Refusal('not_supported', `${name} needs ejabberd 25.03+ with mod_adhoc_api, or XEP-0133 ${standIn.node} (Prosody 13)`);
+      }
+      throw error;
+    });
+    if (authority.kind === 'admin') requireOffered(authority.grant, [standIn.node], [host]);
+    const command: ApiCommand = {
+      name,
+      node: standIn.node,
+      args: standIn.args.map((arg) => ({ name: arg, type: 'binary', multi: false, desc: undefined })),
+      spec: undefined,
+      desc: name,
+    };
+    const values = this.#valuesFor(command, given);
+    const account = this.#servedAccount(values.user?.[0] ?? '', values.host?.[0] ?? '');
+    this.#deps.protectedAccounts.assertMutable(account);
+    await attempt(async () => {
+      requireCompleted(await executeCommand(this.#deps.session, host, standIn.node, { accountjids: [jidOf(account)] }), standIn.node);
+    });
+    await this.#deps.revocations.revoke(jidOf(account));
+    return 'ok';
+  }
+
+  /** user@host prepared, the host one this bridge serves (as the module's own commands require). */
+  #servedAccount(user: string, host: string): Account {
+    const username = nodeprep(user);
+    const domain = nameprep(host);
+    if (username === undefined || domain === undefined) throw new Refusal('stringprep', 'user or host is not a valid XMPP name (nodeprep, nameprep)');
+    if (!this.#deps.hosts.includes(domain)) throw new Refusal('not_allowed', `host ${domain} is not served by this bridge`);
+    return { username, host: domain };
   }
 
   get #host(): string {
