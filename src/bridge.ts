@@ -13,13 +13,15 @@ import { openSharedState } from './accounts/shared-state.js';
 import { ProtectedAccounts } from './accounts/protected-accounts.js';
 import { ServerCapabilities } from './accounts/server-capabilities.js';
 import { ServerBackends } from './backends/selector.js';
+import { commandListing } from './api/admin/listing.js';
 import { adminModule, type AdminDeps } from './api/admin/module.js';
+import { nodeMatcher } from './api/admin/node-patterns.js';
 import type { ApiModule } from './api/module.js';
 import { registerModule } from './api/register/module.js';
-import type { BridgeConfig, Mount } from './config/config.js';
+import type { AdminMount, BridgeConfig, Mount } from './config/config.js';
 import { createApp } from './http/app.js';
 import { BridgeMetrics } from './ops/metrics.js';
-import { openApiDocument } from './ops/openapi.js';
+import { openApiDocument, withCommands } from './ops/openapi.js';
 import { recordingObserver } from './ops/request-context.js';
 import { opsRoutes } from './ops/routes.js';
 import { VERSION } from './ops/version.js';
@@ -153,16 +155,28 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
   const capabilities = new ServerCapabilities(session, config.hosts);
   session.on('up', () => void backends.refresh().then(() => capabilities.refresh()));
   capabilities.on('discovered', () => xmppLog.debug('xmpp capabilities listed'));
+  const apiCommands = new ApiCommands({ session, capabilities, hosts: config.hosts, protectedAccounts, revocations: shared.revocations });
   const admin: AdminDeps = {
     server: new RevokingServerCommands({ session, accounts, capabilities, backends, hosts: config.hosts, protectedAccounts }, shared.revocations),
     adminLogin: new RevocableAdminLogin({ loginAs, limits, hosts: config.hosts }, shared.revocations),
     capabilities,
-    apiCommands: new ApiCommands({ session, capabilities, hosts: config.hosts, protectedAccounts, revocations: shared.revocations }),
+    apiCommands,
     hosts: config.hosts,
     log,
   };
 
   const metricsOnMain = metrics !== undefined && config.metrics.listen === undefined;
+  // The OpenAPI document, with one request body per command each admin mount may run, as learned from the server.
+  const baseOpenApi = openApiDocument({ basePath: config.basePath, mounts: config.api, metricsOnMain });
+  let openApi = baseOpenApi;
+  const adminMounts = config.api.filter((mount): mount is AdminMount => mount.module === 'admin');
+  apiCommands.on('learned', (learned) => {
+    openApi = withCommands(
+      baseOpenApi,
+      config.basePath,
+      adminMounts.map((mount) => ({ mount, commands: commandListing(nodeMatcher(mount.allowedCommands), learned.values()) })),
+    );
+  });
   const { app, routes } = createApp({
     basePath: config.basePath,
     bodyLimitBytes: config.limits.bodyBytes,
@@ -177,7 +191,7 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
       notReady: () => (draining ? 'the bridge is shutting down' : (session.downReason ?? shared.downReason)),
       sessions: () => ({ up: session.upCount, of: session.size, by_node: [...session.upByService.values()] }),
       metrics: metricsOnMain ? metrics : undefined,
-      openApi: openApiDocument({ basePath: config.basePath, mounts: config.api, metricsOnMain }),
+      openApi: () => openApi,
       docs: config.docs.enabled,
     }),
     http: metrics,

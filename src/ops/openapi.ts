@@ -433,6 +433,61 @@ function adminCommandsOperation(mount: AdminMount, operationId: string, keySchem
   };
 }
 
+/** A command as GET <mount>/commands lists it (src/api/admin/listing.ts). */
+export interface DocumentedCommand {
+  name: string;
+  description: string;
+  args: readonly { name: string; type: string; list: boolean; optional?: boolean }[];
+  result: string;
+}
+
+/**
+ * The document with one request body per command each admin mount may run
+ * on the connected server (learned on every (re)connect), each an example
+ * of the mount's POST: what the API page offers in its examples list.
+ */
+export function withCommands(
+  document: Record<string, unknown>,
+  basePath: string,
+  listings: readonly { mount: AdminMount; commands: readonly DocumentedCommand[] }[],
+): Record<string, unknown> {
+  const paths = { ...((document.paths ?? {}) as Record<string, Schema>) };
+  for (const { mount, commands } of listings) {
+    const path = `${basePath}/${mount.path}`;
+    const post = (paths[path] as { post?: Schema } | undefined)?.post;
+    const media = ((post?.requestBody as Schema | undefined)?.content as Record<string, Schema> | undefined)?.['application/json'];
+    if (post === undefined || media === undefined) continue;
+    const examples: Record<string, unknown> = { ...(media.examples as Record<string, unknown>) };
+    for (const command of commands) {
+      examples[command.name] ??= {
+        summary: `${command.name}(${command.args.map((a) => `${a.name}${a.optional ? '?' : ''}: ${a.type}`).join(', ')}) -> ${command.result}`,
+        description: command.description,
+        value: {
+          ...(mount.key !== undefined ? { key: KEY_PLACEHOLDER } : {}),
+          command: command.name,
+          args: command.args.filter((a) => !a.optional).map((a) => exampleValue(a.type, a.name)),
+        },
+      };
+    }
+    paths[path] = { ...paths[path], post: { ...post, requestBody: { ...(post.requestBody as Schema), content: { 'application/json': { ...media, examples } } } } };
+  }
+  return { ...document, paths };
+}
+
+/** A placeholder of `type` (ejabberd's notation) for an example request. */
+function exampleValue(type: string, name: string): Json {
+  if (type === 'integer') return 0;
+  if (type === 'object') return {};
+  if (type.startsWith('[')) {
+    const inner = /^\[\s*(\w+)::(.*)\]$/s.exec(type);
+    return inner ? [exampleValue((inner[2] ?? '').trim(), inner[1] ?? name)] : [`<${name}>`];
+  }
+  if (type.startsWith('{')) {
+    return Object.fromEntries([...type.matchAll(/(\w+)::(\w+)/g)].map(([, element = '', t = '']) => [element, exampleValue(t, element)]));
+  }
+  return `<${name}>`;
+}
+
 // ---- operational routes ----------------------------------------------------
 
 function opsPaths(input: OpenApiInput): Record<string, Schema> {

@@ -22,7 +22,8 @@ export interface OpsDeps {
   sessions?: () => { up: number; of: number; by_node: number[] };
   /** Served on the main listener when given (else on its own listener, or not at all). */
   metrics: BridgeMetrics | undefined;
-  openApi: Record<string, unknown>;
+  /** The OpenAPI document as it stands (it changes when the server's commands are learned again). */
+  openApi: () => Record<string, unknown>;
   /** Serve the interactive API reference at <base_path>/docs (docs.enabled); off when not given. */
   docs?: boolean;
 }
@@ -34,8 +35,13 @@ export const NOT_READY_DETAIL = "not ready: the XMPP session is down or the brid
 
 export function opsRoutes({ basePath, notReady, sessions, metrics, openApi, docs = false }: OpsDeps): OpsRoute[] {
   const page = docs ? docsRoutes(basePath) : undefined;
-  // The document lists every route served, the page's among them.
-  const document = JSON.stringify(page ? withPaths(openApi, page.paths) : openApi);
+  // The document lists every route served, the page's among them; written out again only when it changed.
+  let written: { from: Record<string, unknown>; text: string } | undefined;
+  const document = (): string => {
+    const current = openApi();
+    if (written?.from !== current) written = { from: current, text: JSON.stringify(page ? withPaths(current, page.paths) : current) };
+    return written.text;
+  };
   const routes: OpsRoute[] = [
     {
       path: '/health',
@@ -55,7 +61,7 @@ export function opsRoutes({ basePath, notReady, sessions, metrics, openApi, docs
     {
       path: openApiPath(basePath),
       quiet: false,
-      handle: () => Promise.resolve({ type: JSON_TYPE, body: document }),
+      handle: () => Promise.resolve({ type: JSON_TYPE, body: document() }),
     },
   ];
   if (page) routes.push(...page.routes);

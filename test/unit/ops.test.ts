@@ -168,7 +168,7 @@ describe('OpenAPI document', function () {
 
 describe('the API page routes (docs.enabled)', function () {
   const withDocs = (docs: boolean | undefined) =>
-    opsRoutes({ basePath: '/rest', notReady: () => undefined, metrics: undefined, openApi: { openapi: '3.1.0', paths: {} }, docs });
+    opsRoutes({ basePath: '/rest', notReady: () => undefined, metrics: undefined, openApi: () => ({ openapi: '3.1.0', paths: {} }), docs });
   const documentOf = async (routes: ReturnType<typeof withDocs>) => {
     const route = routes.find((r) => r.path === '/rest/openapi.json');
     return JSON.parse(String((await route?.handle())?.body)) as { paths: Record<string, unknown> };
@@ -215,7 +215,7 @@ describe('the API page routes (docs.enabled)', function () {
 
 describe('readiness', function () {
   const readyWith = (reason: string | undefined) => {
-    const routes = opsRoutes({ basePath: '/api', notReady: () => reason, metrics: undefined, openApi: {} });
+    const routes = opsRoutes({ basePath: '/api', notReady: () => reason, metrics: undefined, openApi: () => ({}) });
     const ready = routes.find((r) => r.path === '/ready');
     if (!ready) throw new Error('no /ready route');
     return ready.handle();

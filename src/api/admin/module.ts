@@ -5,8 +5,7 @@
 import type { Logger } from 'pino';
 import type { AdminLogin } from '../../accounts/admin-login.js';
 import type { ApiCommand, ApiCommands } from '../../accounts/api-commands.js';
-import { typeText } from '../../backends/ejabberd/adhoc-api/spec.js';
-import { answeredType } from '../../backends/ejabberd/adhoc-api/values.js';
+import { commandListing } from './listing.js';
 import { Refusal } from '../../accounts/refusal.js';
 import { describeMissing, type OfferedNodes, type ServerCapabilities } from '../../accounts/server-capabilities.js';
 import type { Authority, ServerCommands } from '../../accounts/server-commands.js';
@@ -114,47 +113,15 @@ export function adminModule(mount: AdminMount, deps: AdminDeps): ApiModule {
         summary: 'The commands this mount may run on the connected server, with their arguments and results',
         async handle(input) {
           const authority = await authorise(input);
-          const own = Object.entries(COMMANDS)
-            .filter(([name]) => allowed(name))
-            .map(([name, command]) => ({
-              name,
-              description: command.summary,
-              args: command.args.map((spec) => ({
-                name: spec.replace(/\?$/, ''),
-                type: spec.startsWith('fields') ? 'object' : 'string',
-                list: false,
-                ...(spec.endsWith('?') ? { optional: true } : {}),
-              })),
-              result: command.result,
-              typed: true,
-            }));
-          const offered = await deps.apiCommands.list(authority, (name) => allowed(name) && !commandNamed(name)).catch((error: unknown) => {
+          const offered = await deps.apiCommands.list(authority, allowed).catch((error: unknown) => {
             // Without mod_adhoc_api the module's own commands are still listed.
             if (error instanceof Refusal && error.reason === 'not_supported') return [];
             throw error;
           });
-          return { commands: [...own, ...offered.map(describeApiCommand)] };
+          return { commands: commandListing(allowed, offered) };
         },
       },
     ],
   };
 }
 
-/** An API command as /commands lists it: its types from the catalogue, or said to be untyped. */
-function describeApiCommand(command: ApiCommand) {
-  return {
-    name: command.name,
-    description: command.desc,
-    args: command.args.map((arg) => ({
-      name: arg.name,
-      type: arg.type === undefined ? 'string' : typeText(arg.type),
-      list: arg.type !== undefined && typeof arg.type !== 'string' && 'list' in arg.type,
-      ...(arg.desc === undefined ? {} : { description: arg.desc }),
-    })),
-    result: command.spec === undefined ? 'untyped' : typeText(answeredType(command.spec.result.type)),
-    typed: command.spec !== undefined,
-    ...(command.spec === undefined
-      ? { note: "not in the bridge's catalogue (a newer server?): arguments are sent as strings, results are strings, tuples arrays in element order" }
-      : {}),
-  };
-}
