@@ -21,7 +21,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startEjabberd, type ThrowawayEjabberd } from '../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../test/harness/ejabberd.js';
 import { readLastLogin } from '../src/xmpp/admin-commands.js';
 import { accountExists } from '../src/xmpp/account-probe.js';
 import { registerAccount } from '../src/xmpp/in-band-registration.js';

@@ -1,11 +1,12 @@
-// What the throwaway servers (./ejabberd.ts, ./prosody.ts) and their tests
-// share: finding the repo's example configs, ports on loopback, processes.
+// What the throwaway servers (./ejabberd.ts, ./prosody.ts), the tests, the
+// bench and the demo share: the repo's example configs, free ports on
+// loopback, processes.
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Finds `name` (an example config) above this file: src/dev/ under tsx, dist/src/dev/ after tsc. */
+/** Finds `name` (an example config) in the first directory above this file that has it. */
 export function findAbove(name: string): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
@@ -15,6 +16,29 @@ export function findAbove(name: string): string {
     if (parent === dir) throw new Error(`${name} not found above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
+}
+
+/** Binds port 0 on loopback n times at once, so the ports are distinct; nothing listens on them afterwards. */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = net.createServer();
+      servers.push(s);
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
+    return servers.map((s) => (s.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+}
+
+/** A loopback port with nothing listening on it (free for a server to take). */
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0] as number;
 }
 
 /** Whether something accepts TCP connections on 127.0.0.1:port right now. */
@@ -42,4 +66,19 @@ export function isAlive(pid: number): boolean {
       return false;
     }
   }
+}
+
+/** The poll interval between checks of a condition (never a wait for the condition itself). */
+export function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `cond` until it holds or `ms` have passed; whether it held. */
+export async function waitUntil(cond: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) return false;
+    await pause(50);
+  }
+  return true;
 }

@@ -2,7 +2,7 @@
 // operator's `protected_accounts` are never registered, removed,
 // re-passworded or kicked, whoever asks (register key, admin key, adhoc).
 import { expect } from 'chai';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { adminNode } from '../../src/xmpp/admin-commands.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { bridgeConfig, canLogIn, KEY } from '../support/fixtures.js';

@@ -9,9 +9,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { startEjabberd, type StartEjabberdOptions, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
-import { freePort } from './fixtures.js';
-import { portAccepts } from '../../src/dev/local.js';
+import { startEjabberd, type StartEjabberdOptions, type ThrowawayEjabberd } from '../harness/ejabberd.js';
+import { freePort, portAccepts } from '../harness/local.js';
 
 const EPMD = '/usr/bin/epmd';
 const EPMD_READY_MS = 5_000;
