@@ -104,7 +104,20 @@ function ejabberdBackend({ session, limits }: BackendDeps): ServerBackend {
     kind: 'ejabberd',
     accounts: {
       async register(account, password) {
-        await attempt(() => registerAccount(session, account.host, account.username, password), {
+        const register = async () => {
+          try {
+            await registerAccount(session, account.host, account.username, password);
+          } catch (error) {
+            // Another registration of this name under way (from another bridge) makes
+            // ejabberd's auth cache answer internal-server-error; that request wrote
+            // nothing, so if the name exists now, someone else took it.
+            if (error instanceof StanzaFailure && error.condition === 'internal-server-error' && (await isRegistered(account))) {
+              throw new Refusal('exists', `${jidOf(account)} is already registered`);
+            }
+            throw error;
+          }
+        };
+        await attempt(register, {
           conflict: ['exists', `${jidOf(account)} is already registered`],
           'not-acceptable': ['not_allowed', 'the XMPP server refused this password (empty, too weak or not acceptable)'],
           forbidden: ['not_allowed', 'the XMPP server refused the registration (check mod_register access_from for the bridge account)'],
