@@ -1,5 +1,5 @@
 // npm run bench [-- flags]: what the bridge costs, measured against the same
-// work without it. One run starts a throwaway ejabberd (src/dev/ejabberd.ts,
+// work without it. One run starts a throwaway ejabberd (test/harness/ejabberd.ts,
 // ejabberd.yml.example) per password storage and the bridge as a real process,
 // then, interleaved within each repetition (order rotated), measures
 //   A  the bridge over HTTP (keep-alive),

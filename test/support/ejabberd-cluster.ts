@@ -166,7 +166,7 @@ async function startEpmd(log: (line: string) => void): Promise<Epmd> {
 }
 
 // A test run that ends without stop() (crash, Ctrl-C) must not leave an epmd
-// behind; src/dev/ejabberd.ts ends the nodes the same way.
+// behind; test/harness/ejabberd.ts ends the nodes the same way.
 const liveEpmds = new Set<ChildProcess>();
 let exitHookInstalled = false;
 function installExitHook(): void {
