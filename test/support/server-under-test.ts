@@ -14,6 +14,7 @@ import { ADMIN_NS, adminNode } from '../../src/xmpp/admin-commands.js';
 import { LoginRefused } from '../../src/xmpp/errors.js';
 import type { UserSession } from '../../src/xmpp/login.js';
 import { requireRoot } from '../harness/debian-root.js';
+import type { ThrowawayServer } from '../harness/throwaway-server.js';
 import { asUser, bridgeConfig } from './fixtures.js';
 import { SERVER_VERSIONS, hostServer, type ServerVersion } from './server-versions.js';
 
@@ -39,6 +40,8 @@ export interface ServerUnderTest {
   hosts: string[];
   adminJid: string;
   adminPassword: string;
+  /** The server's main log, as a host path. */
+  logFile: string;
   traits: ServerTraits;
   /** Registers user@host by the server's own means (not through the bridge). */
   register(user: string, host: string, password: string): Promise<void>;
@@ -75,8 +78,8 @@ export async function startServer(version: ServerVersion, { hosts }: { hosts?: s
 
 function base(
   version: ServerVersion,
-  server: { service: string; host: string; hosts: string[]; adminJid: string; adminPassword: string },
-): Pick<ServerUnderTest, 'kind' | 'version' | 'service' | 'host' | 'hosts' | 'adminJid' | 'adminPassword' | 'canLogIn' | 'asAdmin' | 'unsupportedCommand' | 'unsupportedEndpoint'> {
+  server: ThrowawayServer,
+): Pick<ServerUnderTest, 'kind' | 'version' | 'service' | 'host' | 'hosts' | 'adminJid' | 'adminPassword' | 'logFile' | 'canLogIn' | 'asAdmin' | 'unsupportedCommand' | 'unsupportedEndpoint'> {
   const { kind } = version;
   const { support } = backendNamed(kind);
   return {
@@ -87,6 +90,7 @@ function base(
     hosts: server.hosts,
     adminJid: server.adminJid,
     adminPassword: server.adminPassword,
+    logFile: server.logFile,
     async canLogIn(user, password, host = server.host) {
       try {
         await asUser(server.service, { username: user, domain: host, password });
