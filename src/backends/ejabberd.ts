@@ -46,11 +46,14 @@ const nodes = (...names: string[]) => names.map(adminNode);
 
 export const EJABBERD: BackendEntry = {
   kind: 'ejabberd',
-  label: 'ejabberd 23.01+',
+  label: 'ejabberd 23.01, 24.12, 26.07',
   recognises: (name) => /^ejabberd\b/i.test(name),
   support: {
     register: {
-      register: { how: 'XEP-0077 registration from the bridge session; mod_register access_from', nodes: [] },
+      register: {
+        how: 'XEP-0077 registration from the bridge session, one at a time per name; mod_register access_from, and from 24.12 on also its ip_access for hosts other than the bridge account\'s',
+        nodes: [],
+      },
       is_registered: { how: 'get-user-lastlogin, then the headline probe', nodes: nodes('get-user-lastlogin') },
       unregister: { how: 'XEP-0077 removal with the password', nodes: nodes('get-user-lastlogin') },
       change_password: { how: 'logged in as the user, XEP-0077', nodes: nodes('get-user-lastlogin') },
