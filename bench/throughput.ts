@@ -1,5 +1,5 @@
 // npm run bench [-- flags]: what the bridge costs, measured against the same
-// work without it. One run starts a throwaway ejabberd (src/dev/ejabberd.ts,
+// work without it. One run starts a throwaway ejabberd (test/harness/ejabberd.ts,
 // ejabberd.yml.example) per password storage and the bridge as a real process,
 // then, interleaved within each repetition (order rotated), measures
 //   A  the bridge over HTTP (keep-alive),
@@ -21,7 +21,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startEjabberd, type ThrowawayEjabberd } from '../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../test/harness/ejabberd.js';
 import { readLastLogin } from '../src/xmpp/admin-commands.js';
 import { accountExists } from '../src/xmpp/account-probe.js';
 import { registerAccount } from '../src/xmpp/in-band-registration.js';

@@ -18,7 +18,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Bridge } from '../src/bridge.js';
-import type { ThrowawayEjabberd } from '../src/dev/ejabberd.js';
+import type { ThrowawayEjabberd } from '../test/harness/ejabberd.js';
 
 const WORKER_ENV = 'EJABBERD_RESTFUL_DEMO_WORKER';
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -95,7 +95,7 @@ async function runWorker(): Promise<void> {
 
   const { startBridge } = await import('../src/bridge.js');
   const { resolveConfig } = await import('../src/config/load.js');
-  const { startEjabberd } = await import('../src/dev/ejabberd.js');
+  const { startEjabberd } = await import('../test/harness/ejabberd.js');
   const { createLogger } = await import('../src/log.js');
 
   let server: ThrowawayEjabberd | undefined;

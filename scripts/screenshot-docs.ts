@@ -8,7 +8,7 @@ import path from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { startBridge } from '../src/bridge.js';
 import { resolveConfig } from '../src/config/load.js';
-import { startEjabberd } from '../src/dev/ejabberd.js';
+import { startEjabberd } from '../test/harness/ejabberd.js';
 import { createLogger } from '../src/log.js';
 
 const out = path.resolve(process.argv[2] ?? 'docs/api-page.png');

@@ -9,7 +9,7 @@ import { existsSync, rmSync, rmdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { freePort } from '../../test/harness/local.js';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -72,14 +72,6 @@ export interface BenchBridge {
   child: ChildProcess;
   /** SIGTERM, wait for the exit; returns the CPU profile written, if any. */
   stop(): Promise<string | undefined>;
-}
-
-export async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 export async function startBenchBridge(options: BenchBridgeOptions): Promise<BenchBridge> {

@@ -10,6 +10,7 @@ import { passesSaslprep } from '../xmpp/password-prep.js';
 import { storePrivate } from '../xmpp/private-storage.js';
 import { jidOf, type Account } from './account.js';
 import type { LoginLimits } from './login-limits.js';
+import { OneAtATime } from './one-at-a-time.js';
 import type { ProtectedAccounts } from './protected-accounts.js';
 import { Refusal } from './refusal.js';
 import { attempt, isWrongPassword } from './xmpp-outcome.js';
@@ -35,6 +36,8 @@ const WRONG_OLD_PASSWORD = new Refusal('not_allowed', 'the old password is wrong
 
 export class Accounts {
   readonly #deps: AccountsDeps;
+  /** Registrations of one name never race in the server: one at a time per bare JID. */
+  readonly #registrations = new OneAtATime();
 
   constructor(deps: AccountsDeps) {
     this.#deps = deps;
@@ -42,7 +45,8 @@ export class Accounts {
 
   async register(account: Account, password: string): Promise<void> {
     this.#deps.protectedAccounts.assertMutable(account);
-    await (await this.#backend('register')).accounts.register(account, password);
+    const backend = await this.#backend('register');
+    await this.#registrations.run(jidOf(account), () => backend.accounts.register(account, password));
   }
 
   /** Whether the account exists, without side effects (how: the back end's). */

@@ -46,11 +46,14 @@ const nodes = (...names: string[]) => names.map(adminNode);
 
 export const EJABBERD: BackendEntry = {
   kind: 'ejabberd',
-  label: 'ejabberd 23.01+',
+  label: 'ejabberd 23.01, 24.12, 26.07',
   recognises: (name) => /^ejabberd\b/i.test(name),
   support: {
     register: {
-      register: { how: 'XEP-0077 registration from the bridge session; mod_register access_from', nodes: [] },
+      register: {
+        how: 'XEP-0077 registration from the bridge session, one at a time per name; mod_register access_from, and from 24.12 on also its ip_access for hosts other than the bridge account\'s',
+        nodes: [],
+      },
       is_registered: { how: 'get-user-lastlogin, then the headline probe', nodes: nodes('get-user-lastlogin') },
       unregister: { how: 'XEP-0077 removal with the password', nodes: nodes('get-user-lastlogin') },
       change_password: { how: 'logged in as the user, XEP-0077', nodes: nodes('get-user-lastlogin') },
@@ -104,7 +107,20 @@ function ejabberdBackend({ session, limits }: BackendDeps): ServerBackend {
     kind: 'ejabberd',
     accounts: {
       async register(account, password) {
-        await attempt(() => registerAccount(session, account.host, account.username, password), {
+        const register = async () => {
+          try {
+            await registerAccount(session, account.host, account.username, password);
+          } catch (error) {
+            // Another registration of this name under way (from another bridge) makes
+            // ejabberd's auth cache answer internal-server-error; that request wrote
+            // nothing, so if the name exists now, someone else took it.
+            if (error instanceof StanzaFailure && error.condition === 'internal-server-error' && (await isRegistered(account))) {
+              throw new Refusal('exists', `${jidOf(account)} is already registered`);
+            }
+            throw error;
+          }
+        };
+        await attempt(register, {
           conflict: ['exists', `${jidOf(account)} is already registered`],
           'not-acceptable': ['not_allowed', 'the XMPP server refused this password (empty, too weak or not acceptable)'],
           forbidden: ['not_allowed', 'the XMPP server refused the registration (check mod_register access_from for the bridge account)'],

@@ -30,13 +30,16 @@ const NO_MOTD = "Prosody's mod_motd has no ad-hoc command to set or delete the m
 
 export const PROSODY: BackendEntry = {
   kind: 'prosody',
-  label: 'Prosody 0.12+',
+  label: 'Prosody 0.12, 13.0',
   recognises: (name) => /^prosody\b/i.test(name),
   support: {
     register: {
       register: { how: 'add-user', nodes: nodes('add-user') },
       is_registered: { how: 'user-stats', nodes: nodes('user-stats') },
-      unregister: { how: "logged in as the user, XEP-0077 removal of the user's own account", nodes: nodes('user-stats') },
+      unregister: {
+        how: "logged in as the user, XEP-0077 removal of the user's own account; Prosody 13 with registration_delete_grace_period only disables it (it still exists until purged)",
+        nodes: nodes('user-stats'),
+      },
       change_password: { how: 'logged in as the user, XEP-0077', nodes: nodes('user-stats') },
       force_change_password: { how: 'change-user-password', nodes: nodes('change-user-password') },
     },

@@ -3,7 +3,7 @@
 // administrator, verified by logging in as it; the short-lived memory of
 // verified credentials; and wrong passwords that must not get the bridge banned.
 import { expect } from 'chai';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { asUser, bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
 import { basic } from '../support/http-clients.js';

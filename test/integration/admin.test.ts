@@ -13,7 +13,7 @@ import { adminNode } from '../../src/xmpp/admin-commands.js';
 import { createConnection } from '../../src/xmpp/connect.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { KEY, uniqueName } from '../support/fixtures.js';
-import { configFor, SERVER_KINDS, startServer, type ServerUnderTest } from '../support/server-under-test.js';
+import { configFor, SERVER_VERSIONS, startServer, type ServerUnderTest } from '../support/server-under-test.js';
 import type { Operation } from '../../src/backends/backend.js';
 
 const HOST = 'localhost';
@@ -77,14 +77,14 @@ async function goOnline(server: { service: string }, username: string, password:
 
 const hasBody = (text: string) => (message: Element) => message.getChildText('body') === text;
 
-for (const kind of SERVER_KINDS) {
-describe(`admin module against ${kind} (key)`, function () {
+for (const version of SERVER_VERSIONS) {
+describe(`admin module against ${version.label} (key)`, function () {
   let server: ServerUnderTest;
   let bridge: BridgeProcess;
   const online: OnlineUser[] = [];
 
   before(async function () {
-    server = await startServer(kind, { hosts: [HOST, OTHER_HOST] });
+    server = await startServer(version, { hosts: [HOST, OTHER_HOST] });
     bridge = await startBridgeProcess(
       configFor(server, {
         api: [

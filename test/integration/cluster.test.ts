@@ -9,12 +9,12 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import type { ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { LoginRefused } from '../../src/xmpp/errors.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { startEjabberdCluster, type EjabberdCluster } from '../support/ejabberd-cluster.js';
 import { asUser, beamPid, bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
-import { isAlive, portAccepts } from '../../src/dev/local.js';
+import { isAlive, portAccepts } from '../harness/local.js';
 
 const HOST = 'localhost';
 const REQUEST_TIMEOUT_MS = 2000;

@@ -4,7 +4,7 @@
 // being answered. The bridge process must never die and must recover.
 import { expect } from 'chai';
 import { xml } from '@xmpp/client-core';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { Connector } from '../../src/xmpp/connector.js';
 import { StanzaFailure } from '../../src/xmpp/errors.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';

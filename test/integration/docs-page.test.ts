@@ -8,9 +8,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { expect } from 'chai';
 import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startBridgeProcess, suiteCapture, type BridgeProcess } from '../support/bridge-process.js';
-import { bridgeConfig, canLogIn, freePort, KEY, uniqueName } from '../support/fixtures.js';
+import { freePort } from '../harness/local.js';
+import { bridgeConfig, canLogIn, KEY, uniqueName } from '../support/fixtures.js';
 
 const HOST = 'localhost';
 /** Debian's chromium (scripts/install-browser); CHROMIUM_PATH points elsewhere. */

@@ -3,10 +3,10 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { LoginRefused } from '../../src/xmpp/errors.js';
 import { asUser } from '../support/fixtures.js';
-import { portAccepts } from '../../src/dev/local.js';
+import { portAccepts } from '../harness/local.js';
 
 /** 'ok', or the SASL condition the server refused the login with. */
 async function login(e: ThrowawayEjabberd, username: string, password: string): Promise<string> {
@@ -20,7 +20,7 @@ async function login(e: ThrowawayEjabberd, username: string, password: string): 
 }
 
 
-describe('throwaway ejabberd (src/dev/ejabberd.ts)', function () {
+describe('throwaway ejabberd (test/harness/ejabberd.ts)', function () {
   this.timeout(90_000);
   let e: ThrowawayEjabberd;
 

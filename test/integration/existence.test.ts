@@ -1,7 +1,7 @@
 // is_registered, and every not_exists decision, is true for every account,
 // with or without mod_last: the headline probe decides where mod_last cannot.
 import { expect } from 'chai';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { asUser, bridgeConfig, canLogIn, KEY, uniqueName } from '../support/fixtures.js';
 

@@ -4,7 +4,7 @@
 // ejabberd instances stand in for the nodes here; the real two-node cluster
 // is in cluster.test.ts.
 import { expect } from 'chai';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { beamPid, bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
 

@@ -3,9 +3,10 @@
 // closes, and callers' wrong passwords that could get the bridge banned.
 import net from 'node:net';
 import { expect } from 'chai';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
-import { asUser, beamPid, bridgeConfig, freePort, KEY, thaw, uniqueName } from '../support/fixtures.js';
+import { freePort } from '../harness/local.js';
+import { asUser, beamPid, bridgeConfig, KEY, thaw, uniqueName } from '../support/fixtures.js';
 
 const HOST = 'localhost';
 const registerBody = () => ({ key: KEY, username: uniqueName(), host: HOST, password: 'pw' });

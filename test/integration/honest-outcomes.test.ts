@@ -1,7 +1,7 @@
 // 503 only when nothing was sent, 504 when the outcome is unknown, and a
 // bound on work in flight that answers early instead of piling onto the server.
 import { expect } from 'chai';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess, type Reply } from '../support/bridge-process.js';
 import { beamPid, bridgeConfig, KEY, thaw, uniqueName } from '../support/fixtures.js';
 

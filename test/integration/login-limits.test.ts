@@ -2,7 +2,7 @@
 // (per target account, per client address, optionally in all) and never the
 // honest user with the right password.
 import { expect } from 'chai';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
 import { basic, postFrom } from '../support/http-clients.js';

@@ -4,7 +4,7 @@
 // (the XEP-0133 commands behind is_registered, force_change_password and
 // the admin module). This checks that those rights are enough.
 import { expect } from 'chai';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { KEY, uniqueName } from '../support/fixtures.js';
 

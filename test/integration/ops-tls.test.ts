@@ -8,9 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
-import { freePort, KEY, uniqueName } from '../support/fixtures.js';
+import { freePort } from '../harness/local.js';
+import { KEY, uniqueName } from '../support/fixtures.js';
 
 const execFile = promisify(execFileCb);
 const HOST = 'localhost';

@@ -3,9 +3,10 @@
 // metrics, the access log, and CORS.
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { expect } from 'chai';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess, type Reply } from '../support/bridge-process.js';
-import { bridgeConfig, freePort, KEY, uniqueName } from '../support/fixtures.js';
+import { freePort } from '../harness/local.js';
+import { bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
 
 const HOST = 'localhost';
 const ORIGIN = 'https://app.example.org';

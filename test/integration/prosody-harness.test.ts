@@ -1,13 +1,13 @@
-// The throwaway Prosody (src/dev/prosody.ts): runs from prosody.cfg.lua.example
+// The throwaway Prosody (test/harness/prosody.ts): runs from prosody.cfg.lua.example
 // itself, is ready when it says so, and leaves nothing behind; and a bridge
 // told `xmpp.server: prosody` uses that back end without asking.
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
-import { findProsodyExample, startProsody, throwawayConfig } from '../../src/dev/prosody.js';
+import { findProsodyExample, startProsody, throwawayConfig } from '../harness/prosody.js';
 import { startBridgeProcess } from '../support/bridge-process.js';
 import { KEY, uniqueName } from '../support/fixtures.js';
-import { configFor, startServer } from '../support/server-under-test.js';
+import { configFor, hostServer, startServer } from '../support/server-under-test.js';
 
 describe('throwaway Prosody', function () {
   it('runs from prosody.cfg.lua.example with its port, paths and hosts substituted, and cleans up', async function () {
@@ -33,7 +33,7 @@ describe('throwaway Prosody', function () {
   });
 
   it('serves a bridge fixed to the prosody back end by xmpp.server', async function () {
-    const server = await startServer('prosody');
+    const server = await startServer(hostServer('prosody'));
     try {
       const config = configFor(server);
       const bridge = await startBridgeProcess({ ...config, xmpp: { ...(config.xmpp as object), server: 'prosody' } });

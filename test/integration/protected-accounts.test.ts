@@ -1,11 +1,12 @@
 // Protected accounts through every path: the bridge's own account and the
 // operator's `protected_accounts` are never registered, removed,
-// re-passworded or kicked, whoever asks (register key, admin key, adhoc).
+// re-passworded or kicked, whoever asks (register key, admin key, adhoc),
+// on every server version (../support/server-versions.ts).
 import { expect } from 'chai';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
 import { adminNode } from '../../src/xmpp/admin-commands.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
-import { bridgeConfig, canLogIn, KEY } from '../support/fixtures.js';
+import { KEY } from '../support/fixtures.js';
+import { configFor, SERVER_VERSIONS, startServer, type ServerUnderTest } from '../support/server-under-test.js';
 
 const HOST = 'localhost';
 const BOSS = 'boss';
@@ -13,18 +14,20 @@ const BOSS_PASSWORD = 'boss-pw';
 /** Protected but never created: registering it would hand its rights to whoever asks. */
 const GHOST = 'ghost';
 
-describe('protected accounts', function () {
-  let server: ThrowawayEjabberd;
+for (const version of SERVER_VERSIONS) {
+describe(`protected accounts on ${version.label}`, function () {
+  let server: ServerUnderTest;
   let bridge: BridgeProcess;
   const register = (path: string, body: Record<string, unknown>) => bridge.post(`/api/register/${path}`, { key: KEY, host: HOST, ...body });
   const admin = (command: string, args: unknown[]) => bridge.post('/api/admin', { key: KEY, command, args });
-  const exists = async (user: string) => (await server.ctl(['check_account', user, HOST])).code === 0;
+  const exists = (user: string) => server.exists(user, HOST);
+  const canLogIn = (user: string, password: string) => server.canLogIn(user, password);
 
   before(async function () {
-    server = await startEjabberd();
+    server = await startServer(version);
     await server.register(BOSS, HOST, BOSS_PASSWORD);
     bridge = await startBridgeProcess(
-      bridgeConfig(server, {
+      configFor(server, {
         protected_accounts: [`${BOSS.toUpperCase()}@${HOST}`, `${GHOST}@${HOST}`],
         api: [
           { path: 'register', module: 'register', key: KEY },
@@ -71,7 +74,7 @@ describe('protected accounts', function () {
   it("refuses every mutation of the bridge's own account, in any case spelling, and the bridge keeps working", async function () {
     await expectAllRefused('ADMIN', server.adminPassword);
     await expectAllRefused('admin', server.adminPassword);
-    expect(await canLogIn(server, 'admin', server.adminPassword)).to.equal(true);
+    expect(await canLogIn('admin', server.adminPassword)).to.equal(true);
     expect(await exists('admin')).to.equal(true);
     expect((await bridge.get('/ready')).status).to.equal(200);
     // Nothing was cut: the same session still serves.
@@ -81,7 +84,7 @@ describe('protected accounts', function () {
 
   it('refuses every mutation of a configured protected account', async function () {
     await expectAllRefused(BOSS, BOSS_PASSWORD);
-    expect(await canLogIn(server, BOSS, BOSS_PASSWORD)).to.equal(true);
+    expect(await canLogIn(BOSS, BOSS_PASSWORD)).to.equal(true);
   });
 
   it('refuses to create a protected account that does not exist (its name may carry rights in ACLs)', async function () {
@@ -95,3 +98,4 @@ describe('protected accounts', function () {
     expect((await register('unregister', { username: 'someone', password: 'pw' })).json).to.equal('ok');
   });
 });
+}

@@ -7,10 +7,10 @@ import { PRIVATE_EMAIL_NS } from '../../src/api/register/private-email.js';
 import { loadPrivate } from '../../src/xmpp/private-storage.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { asUser, KEY, uniqueName } from '../support/fixtures.js';
-import { configFor, SERVER_KINDS, startServer, type ServerUnderTest } from '../support/server-under-test.js';
+import { configFor, SERVER_VERSIONS, startServer, type ServerUnderTest } from '../support/server-under-test.js';
 
-for (const kind of SERVER_KINDS) {
-describe(`register module against ${kind}`, function () {
+for (const version of SERVER_VERSIONS) {
+describe(`register module against ${version.label}`, function () {
   let server: ServerUnderTest;
   let bridge: BridgeProcess;
   const HOST = 'localhost';
@@ -18,13 +18,13 @@ describe(`register module against ${kind}`, function () {
   const canLogIn = (_server: ServerUnderTest, username: string, password: string) => server.canLogIn(username, password);
 
   before(async function () {
-    server = await startServer(kind, { hosts: [HOST, OTHER_HOST] });
+    server = await startServer(version, { hosts: [HOST, OTHER_HOST] });
     bridge = await startBridgeProcess(configFor(server));
   });
 
   it('uses the back end of the server it talks to', async function () {
     const chosen = await bridge.waitForLog('xmpp server back end chosen');
-    expect(chosen.kind).to.equal(kind);
+    expect(chosen.kind).to.equal(version.kind);
     expect(chosen.by).to.equal('server');
   });
 
@@ -152,13 +152,13 @@ describe(`register module against ${kind}`, function () {
   });
 });
 
-describe(`account operations against ${kind}`, function () {
+describe(`account operations against ${version.label}`, function () {
   let server: ServerUnderTest;
   let bridge: BridgeProcess;
   const HOST = 'localhost';
 
   before(async function () {
-    server = await startServer(kind);
+    server = await startServer(version);
     bridge = await startBridgeProcess(configFor(server));
   });
 

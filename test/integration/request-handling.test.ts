@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { expect } from 'chai';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
 

@@ -2,7 +2,7 @@
 // where offered, SCRAM-SHA-1 otherwise, ASCII and non-ASCII credentials.
 import { expect } from 'chai';
 import type { Element } from '@xmpp/xml';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { createConnection } from '../../src/xmpp/connect.js';
 import { LoginRefused } from '../../src/xmpp/errors.js';
 import { asUser } from '../support/fixtures.js';

@@ -5,7 +5,7 @@
 // key any test sent (collected by test/support/bridge-process.ts).
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startBridgeProcess, suiteCapture, type BridgeProcess } from '../support/bridge-process.js';
 import { bridgeConfig, uniqueName } from '../support/fixtures.js';
 

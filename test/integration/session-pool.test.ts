@@ -2,7 +2,7 @@
 // has its own resource, requests spread over them, one that drops takes only
 // its own requests with it, all down answers 503 at once, and they come back.
 import { expect } from 'chai';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { beamPid, bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
 

@@ -6,7 +6,7 @@
 // /ready 503, other operations go on, and all comes back with Redis.
 // Synchronised on the bridges' log lines, never by sleeping.
 import { expect } from 'chai';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
 import { startRedis, type ThrowawayRedis } from '../support/redis.js';

@@ -9,9 +9,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { startEjabberd, type StartEjabberdOptions, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
-import { freePort } from './fixtures.js';
-import { portAccepts } from '../../src/dev/local.js';
+import { startEjabberd, type StartEjabberdOptions, type ThrowawayEjabberd } from '../harness/ejabberd.js';
+import { freePort, portAccepts } from '../harness/local.js';
 
 const EPMD = '/usr/bin/epmd';
 const EPMD_READY_MS = 5_000;
@@ -167,7 +166,7 @@ async function startEpmd(log: (line: string) => void): Promise<Epmd> {
 }
 
 // A test run that ends without stop() (crash, Ctrl-C) must not leave an epmd
-// behind; src/dev/ejabberd.ts ends the nodes the same way.
+// behind; test/harness/ejabberd.ts ends the nodes the same way.
 const liveEpmds = new Set<ChildProcess>();
 let exitHookInstalled = false;
 function installExitHook(): void {

@@ -1,9 +1,8 @@
 // Shared set-up for integration tests: a throwaway ejabberd plus a bridge
 // process configured against it.
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
-import type { ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
+import type { ThrowawayEjabberd } from '../harness/ejabberd.js';
+import type { ThrowawayServer } from '../harness/throwaway-server.js';
 import { LoginRefused } from '../../src/xmpp/errors.js';
 import type { Credentials } from '../../src/xmpp/connect.js';
 import { Connector } from '../../src/xmpp/connector.js';
@@ -12,7 +11,9 @@ import { withUserSession, type UserSession } from '../../src/xmpp/login.js';
 export const KEY = 'test-key-8f3a1c';
 
 /** A bridge config for `server`, with a keyed register mount; `extra` is merged on top. */
-export function bridgeConfig(server: ThrowawayEjabberd, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function bridgeConfig(
+  server: Pick<ThrowawayServer, 'service' | 'adminJid' | 'adminPassword' | 'hosts'>,
+  extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     xmpp: {
       service: server.service,
@@ -40,7 +41,7 @@ export function bridgeConfig(server: ThrowawayEjabberd, extra: Record<string, un
 
 /** The pid of ejabberd's Erlang VM, for freezing (SIGSTOP) or killing it in fault tests. */
 export function beamPid(server: ThrowawayEjabberd): number {
-  return Number.parseInt(readFileSync(path.join(server.dir, 'ejabberd.pid'), 'utf8').trim(), 10);
+  return Number.parseInt(readFileSync(server.pidFile, 'utf8').trim(), 10);
 }
 
 let counter = 0;
@@ -50,17 +51,8 @@ export function uniqueName(prefix = 'user'): string {
   return `${prefix}${process.pid}x${counter}`;
 }
 
-/** A loopback port with nothing listening on it (free for a server to take). */
-export async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 /** Whether `server` accepts this login (checked with the bridge's own SASL). */
-export async function canLogIn(server: ThrowawayEjabberd, username: string, password: string, host = server.host): Promise<boolean> {
+export async function canLogIn(server: Pick<ThrowawayServer, 'service' | 'host'>, username: string, password: string, host = server.host): Promise<boolean> {
   try {
     await asUser(server.service, { username, domain: host, password }, () => Promise.resolve());
     return true;

@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { freePort } from './fixtures.js';
+import { freePort } from '../harness/local.js';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
 

@@ -1,20 +1,24 @@
 // The XMPP server a contract test runs against, whichever it is: a
-// throwaway ejabberd or Prosody behind one small interface, so the register
-// and admin suites are written once and run against both
-// (`for (const kind of SERVER_KINDS)` around their describe blocks).
+// throwaway ejabberd or Prosody of one version (./server-versions.ts) behind
+// one small interface, so the register, admin and protected-accounts suites
+// are written once and run against every version
+// (`for (const version of SERVER_VERSIONS)` around their describe blocks).
 import type { Element } from '@xmpp/xml';
 import { ADMIN_OPERATIONS, REGISTER_ENDPOINTS, type Operation, type RegisterEndpoint } from '../../src/backends/backend.js';
-import { SERVER_KINDS, type ServerKind } from '../../src/backends/kinds.js';
+import type { ServerKind } from '../../src/backends/kinds.js';
 import { backendNamed } from '../../src/backends/registry.js';
-import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
-import { startProsody, type ThrowawayProsody } from '../../src/dev/prosody.js';
+import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
+import { startProsody, type ThrowawayProsody } from '../harness/prosody.js';
 import { executeCommand } from '../../src/xmpp/adhoc.js';
 import { ADMIN_NS, adminNode } from '../../src/xmpp/admin-commands.js';
 import { LoginRefused } from '../../src/xmpp/errors.js';
 import type { UserSession } from '../../src/xmpp/login.js';
+import { requireRoot } from '../harness/debian-root.js';
+import type { ThrowawayServer } from '../harness/throwaway-server.js';
 import { asUser, bridgeConfig } from './fixtures.js';
+import { SERVER_VERSIONS, hostServer, type ServerVersion } from './server-versions.js';
 
-export { SERVER_KINDS, type ServerKind };
+export { SERVER_VERSIONS, hostServer, type ServerKind, type ServerVersion };
 
 /** How a server differs where both serve an operation (tests assert each server's own truth). */
 export interface ServerTraits {
@@ -30,11 +34,14 @@ export interface ServerTraits {
 
 export interface ServerUnderTest {
   kind: ServerKind;
+  version: ServerVersion;
   service: string;
   host: string;
   hosts: string[];
   adminJid: string;
   adminPassword: string;
+  /** The server's main log, as a host path. */
+  logFile: string;
   traits: ServerTraits;
   /** Registers user@host by the server's own means (not through the bridge). */
   register(user: string, host: string, password: string): Promise<void>;
@@ -54,32 +61,36 @@ export interface ServerUnderTest {
 
 /** A bridge config for `server` (keyed register mounts, as fixtures.bridgeConfig), with xmpp.server left on auto. */
 export function configFor(server: ServerUnderTest, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const { service, adminJid, adminPassword, hosts } = server;
-  // bridgeConfig reads only these four of a ThrowawayEjabberd.
-  return bridgeConfig({ service, adminJid, adminPassword, hosts } as ThrowawayEjabberd, extra);
+  return bridgeConfig(server, extra);
 }
 
-export async function startServer(kind: ServerKind, { hosts }: { hosts?: string[] } = {}): Promise<ServerUnderTest> {
-  switch (kind) {
+/** Starts a throwaway server of this version; throws (failing the suite) when its root is missing. */
+export async function startServer(version: ServerVersion, { hosts }: { hosts?: string[] } = {}): Promise<ServerUnderTest> {
+  const root = version.root === undefined ? undefined : requireRoot(version.root);
+  if (version.version === undefined) throw new Error(`${version.label}: install it (scripts/install)`);
+  switch (version.kind) {
     case 'ejabberd':
-      return fromEjabberd(await startEjabberd({ hosts }));
+      return fromEjabberd(version, await startEjabberd({ hosts, root }));
     case 'prosody':
-      return fromProsody(await startProsody({ hosts }));
+      return fromProsody(version, await startProsody({ hosts, root }));
   }
 }
 
 function base(
-  kind: ServerKind,
-  server: { service: string; host: string; hosts: string[]; adminJid: string; adminPassword: string },
-): Pick<ServerUnderTest, 'kind' | 'service' | 'host' | 'hosts' | 'adminJid' | 'adminPassword' | 'canLogIn' | 'asAdmin' | 'unsupportedCommand' | 'unsupportedEndpoint'> {
+  version: ServerVersion,
+  server: ThrowawayServer,
+): Pick<ServerUnderTest, 'kind' | 'version' | 'service' | 'host' | 'hosts' | 'adminJid' | 'adminPassword' | 'logFile' | 'canLogIn' | 'asAdmin' | 'unsupportedCommand' | 'unsupportedEndpoint'> {
+  const { kind } = version;
   const { support } = backendNamed(kind);
   return {
     kind,
+    version,
     service: server.service,
     host: server.host,
     hosts: server.hosts,
     adminJid: server.adminJid,
     adminPassword: server.adminPassword,
+    logFile: server.logFile,
     async canLogIn(user, password, host = server.host) {
       try {
         await asUser(server.service, { username: user, domain: host, password });
@@ -102,9 +113,9 @@ function base(
   };
 }
 
-function fromEjabberd(server: ThrowawayEjabberd): ServerUnderTest {
+function fromEjabberd(version: ServerVersion, server: ThrowawayEjabberd): ServerUnderTest {
   return {
-    ...base('ejabberd', server),
+    ...base(version, server),
     traits: { refusesUnpreppedPasswords: true, userStatsTellsMissing: false, announceNeedsTwoSteps: false, userStatsNamesAccount: true },
     register: (user, host, password) => server.register(user, host, password),
     exists: async (user, host = server.host) => (await server.ctl(['check_account', user, host])).code === 0,
@@ -113,8 +124,8 @@ function fromEjabberd(server: ThrowawayEjabberd): ServerUnderTest {
   };
 }
 
-function fromProsody(server: ThrowawayProsody): ServerUnderTest {
-  const common = base('prosody', server);
+function fromProsody(version: ServerVersion, server: ThrowawayProsody): ServerUnderTest {
+  const common = base(version, server);
   /** Runs an admin node on the account's host from the test's own admin session, failing on an error note. */
   const admin = (host: string, name: string, values: Record<string, string>) =>
     common.asAdmin((session) => executeCommand(session, host, adminNode(name), { FORM_TYPE: ADMIN_NS, ...values }));

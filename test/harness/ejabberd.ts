@@ -1,17 +1,18 @@
-// A throwaway ejabberd (Debian's 23.01) for integration tests and the demo:
-// the repo's ejabberd.yml.example, run from a temp dir on free loopback ports.
-import { execFile as execFileCb } from 'node:child_process';
+// A throwaway ejabberd for integration tests, the bench and the demo:
+// the repo's ejabberd.yml.example, run from a temp dir on free loopback
+// ports, from the host's package (Debian 12: 23.01) or chrooted in a Debian
+// root (./debian-root.ts: 24.12, 26.07). A rooted server's files are in
+// ROOT/tmp and ejabberdctl gets their paths as seen inside the root.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import YAML from 'yaml';
-import { findAbove, isAlive, portAccepts } from './local.js';
+import { commandIn, fileOf, makeTempDir, mountRoot, seenInside } from './debian-root.js';
+import { findAbove, freePorts, isAlive, pause, portAccepts, waitUntil } from './local.js';
+import { killHard, runCommand, startOrStop, stopped, type CtlResult, type StartServerOptions, type ThrowawayServer } from './throwaway-server.js';
 
-const execFile = promisify(execFileCb);
+export type { CtlResult } from './throwaway-server.js';
 
 export const EJABBERDCTL = '/usr/sbin/ejabberdctl';
 const EXAMPLE_NAME = 'ejabberd.yml.example';
@@ -19,21 +20,9 @@ const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
 const CTL_TIMEOUT_MS = 60_000;
 
-export interface CtlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface StartEjabberdOptions {
-  /** Virtual hosts; default ['localhost']. The bridge account is admin@hosts[0]. */
-  hosts?: string[];
-  /** Password of admin@hosts[0]; default random. */
-  adminPassword?: string;
+export interface StartEjabberdOptions extends StartServerOptions {
   /** Change the parsed config before it is written (ports and hosts already set). */
   edit?: (config: Record<string, unknown>) => void;
-  /** Progress messages. */
-  log?: (line: string) => void;
   /**
    * Erlang node name, e.g. 'ej1@localhost'; default a random one. Names need
    * to be unique only among nodes that share an epmd.
@@ -58,21 +47,14 @@ export interface StartEjabberdOptions {
   registerAdmin?: boolean;
 }
 
-export interface ThrowawayEjabberd {
-  dir: string;
+export interface ThrowawayEjabberd extends ThrowawayServer {
+  kind: 'ejabberd';
   /** The Erlang node name, e.g. 'ej1@localhost' (what join_cluster takes). */
   node: string;
   /** The Erlang distribution port. */
   distPort: number;
-  host: string;
-  hosts: string[];
-  c2sPort: number;
-  /** e.g. 'xmpp://127.0.0.1:40123', for @xmpp/client's `service`. */
-  service: string;
-  adminJid: string;
-  adminPassword: string;
-  /** Runs `ejabberdctl <args>` against this instance; never throws on a non-zero exit. */
-  ctl(args: string[]): Promise<CtlResult>;
+  /** The Erlang VM's pid file, as a host path. */
+  pidFile: string;
   /** Registers user@host by ejabberdctl; throws if that fails. */
   register(user: string, host: string, password: string): Promise<void>;
   /** Starts the node again on the same files and ports, e.g. after a test killed it. */
@@ -84,8 +66,6 @@ export interface ThrowawayEjabberd {
   waitReady(timeoutMs?: number): Promise<void>;
   /** Changes the config (like `edit` at start) and applies it with `ejabberdctl reload_config`. */
   reconfigure(edit: (config: Record<string, unknown>) => void): Promise<void>;
-  /** Stops the VM (SIGKILL as a last resort) and removes the temp dir. Idempotent. */
-  stop(): Promise<void>;
 }
 
 /** Finds ejabberd.yml.example above this file. */
@@ -94,9 +74,15 @@ export function findExampleConfig(): string {
 }
 
 export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<ThrowawayEjabberd> {
-  if (!existsSync(EJABBERDCTL)) {
-    throw new Error(`${EJABBERDCTL} not found: run scripts/install-ejabberd to install Debian's ejabberd`);
+  const { root } = opts;
+  if (!existsSync(fileOf(root, EJABBERDCTL))) {
+    throw new Error(
+      root
+        ? `${fileOf(root, EJABBERDCTL)} not found: run scripts/install-servers to make the Debian root`
+        : `${EJABBERDCTL} not found: run scripts/install-ejabberd to install Debian's ejabberd`,
+    );
   }
+  if (root) await mountRoot(root);
   const log = opts.log ?? (() => {});
   const hosts = opts.hosts && opts.hosts.length > 0 ? [...opts.hosts] : ['localhost'];
   const host = hosts[0] as string;
@@ -120,14 +106,16 @@ export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<Th
   if (!c2s || typeof c2s.port !== 'number') throw new Error('config has no ejabberd_c2s listener with a port');
   const c2sPort = c2s.port;
 
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'ejabberd-'));
+  // Host paths for the harness; `inside` turns them into the paths the (chrooted) server is given.
+  const dir = await makeTempDir(root, 'ejabberd-');
   const file = (name: string) => path.join(dir, name);
+  const inside = (name: string) => seenInside(root, file(name));
   const pidFile = file('ejabberd.pid');
   const logFile = path.join(file('log'), 'ejabberd.log');
   await mkdir(file('db'));
   await mkdir(file('log'));
   await writeFile(file('ejabberd.yml'), toEjabberdYaml(config));
-  await copyFile('/etc/ejabberd/inetrc', file('inetrc')).catch(() => undefined);
+  await copyFile(fileOf(root, '/etc/ejabberd/inetrc'), file('inetrc')).catch(() => undefined);
   const node = opts.node ?? `ejrest${randomBytes(4).toString('hex')}@localhost`;
   const cookie = opts.cookie ?? randomBytes(16).toString('hex');
   // Distribution on loopback only. Same effect as INET_DIST_INTERFACE=127.0.0.1,
@@ -160,20 +148,22 @@ export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<Th
       'EXEC_CMD=as_current_user',
       `ERLANG_NODE=${shQuote(node)}`,
       ...distribution,
-      `EJABBERD_PID_PATH=${shQuote(pidFile)}`,
+      `EJABBERD_PID_PATH=${shQuote(inside('ejabberd.pid'))}`,
       'EJABBERD_BYPASS_WARNINGS=true',
       '',
     ].join('\n'),
   );
 
   const baseArgs = [
-    '--config-dir', dir,
-    '--config', file('ejabberd.yml'),
-    '--ctl-config', file('ejabberdctl.cfg'),
-    '--spool', file('db'),
-    '--logs', file('log'),
+    '--config-dir', inside(''),
+    '--config', inside('ejabberd.yml'),
+    '--ctl-config', inside('ejabberdctl.cfg'),
+    '--spool', inside('db'),
+    '--logs', inside('log'),
   ];
-  const ctl = (args: string[]): Promise<CtlResult> => runCtl([...baseArgs, ...args]);
+  const runCtl = (args: string[], timeoutMs = CTL_TIMEOUT_MS): Promise<CtlResult> =>
+    runCommand(...commandIn(root, EJABBERDCTL, [...baseArgs, ...args]), timeoutMs);
+  const ctl = (args: string[]): Promise<CtlResult> => runCtl(args);
   const readPid = (): number | undefined => {
     try {
       const pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
@@ -183,28 +173,33 @@ export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<Th
     }
   };
 
-  const instance = { dir, readPid };
-  live.add(instance);
-  installExitHook();
+  const instance = {
+    dir,
+    kill: () => {
+      const pid = readPid();
+      if (pid !== undefined) killHard(pid);
+    },
+  };
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       let pid = readPid();
-      const r = await runCtl([...baseArgs, 'stop'], STOP_TIMEOUT_MS);
+      const r = await runCtl(['stop'], STOP_TIMEOUT_MS);
       if (r.code !== 0) log(`ejabberd: ctl stop exited ${r.code}: ${(r.stdout + r.stderr).trim()}`);
       pid ??= readPid();
       if (pid !== undefined) {
-        if (!(await waitUntil(() => !isAlive(pid), STOP_TIMEOUT_MS))) {
-          log(`ejabberd: beam ${pid} still running ${STOP_TIMEOUT_MS} ms after stop, killing it`);
-          killHard(pid);
-          await waitUntil(() => !isAlive(pid), 5_000);
+        const beam = pid;
+        if (!(await waitUntil(() => !isAlive(beam), STOP_TIMEOUT_MS))) {
+          log(`ejabberd: beam ${beam} still running ${STOP_TIMEOUT_MS} ms after stop, killing it`);
+          killHard(beam);
+          await waitUntil(() => !isAlive(beam), 5_000);
         }
       } else {
         // No pid file: only the node's own answer can tell it is down.
         await ctl(['stopped']);
       }
-      live.delete(instance);
+      stopped(instance);
       await rm(dir, { recursive: true, force: true, maxRetries: 5 });
       log(`ejabberd: stopped, removed ${dir}`);
     })();
@@ -236,10 +231,10 @@ export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<Th
           `ejabberd not started after ${timeoutMs} ms (last status: ${status})\n${await logTail(logFile)}`,
         );
       }
-      await sleep(50);
+      await pause(50);
     }
     // Listeners start right after the application reports started.
-    if (!(await waitForPort(c2sPort, deadline))) {
+    if (!(await waitUntil(() => portAccepts(c2sPort), deadline - Date.now()))) {
       throw new Error(`ejabberd started but 127.0.0.1:${c2sPort} does not accept\n${await logTail(logFile)}`);
     }
   };
@@ -253,31 +248,37 @@ export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<Th
     await waitReady();
   };
 
-  try {
-    log(`ejabberd: starting in ${dir}, c2s on 127.0.0.1:${c2sPort}, hosts ${hosts.join(', ')}`);
-    await boot();
-    if (opts.registerAdmin ?? true) {
-      const reg = await ctl(['register', 'admin', host, adminPassword]);
-      if (reg.code !== 0) throw new Error(`registering admin@${host} failed: ${(reg.stdout + reg.stderr).trim()}`);
-      log(`ejabberd: started (${node}), admin@${host} registered`);
-    } else {
-      log(`ejabberd: started (${node})`);
-    }
-  } catch (err) {
-    await stop().catch(() => undefined);
-    throw err;
-  }
+  const where = root ? ` (${root.description} root)` : '';
+  await startOrStop(
+    instance,
+    async () => {
+      log(`ejabberd${where}: starting in ${dir}, c2s on 127.0.0.1:${c2sPort}, hosts ${hosts.join(', ')}`);
+      await boot();
+      if (opts.registerAdmin ?? true) {
+        const reg = await ctl(['register', 'admin', host, adminPassword]);
+        if (reg.code !== 0) throw new Error(`registering admin@${host} failed: ${(reg.stdout + reg.stderr).trim()}`);
+        log(`ejabberd: started (${node}), admin@${host} registered`);
+      } else {
+        log(`ejabberd: started (${node})`);
+      }
+    },
+    stop,
+  );
 
   return {
+    kind: 'ejabberd',
+    root,
     dir,
     node,
     distPort,
+    pidFile,
     host,
     hosts,
     c2sPort,
     service: `xmpp://127.0.0.1:${c2sPort}`,
     adminJid: `admin@${host}`,
     adminPassword,
+    logFile,
     ctl,
     async register(user: string, onHost: string, password: string): Promise<void> {
       const r = await ctl(['register', user, onHost, password]);
@@ -298,39 +299,6 @@ export async function startEjabberd(opts: StartEjabberdOptions = {}): Promise<Th
     },
     stop,
   };
-}
-
-async function runCtl(args: string[], timeout = CTL_TIMEOUT_MS): Promise<CtlResult> {
-  try {
-    const { stdout, stderr } = await execFile(EJABBERDCTL, args, { timeout, encoding: 'utf8' });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: unknown; stdout?: unknown; stderr?: unknown; message?: string };
-    if (typeof e.code === 'string') throw err; // could not run it at all (ENOENT, EACCES)
-    return {
-      code: typeof e.code === 'number' ? e.code : -1, // -1: killed by the timeout
-      stdout: typeof e.stdout === 'string' ? e.stdout : '',
-      stderr: (typeof e.stderr === 'string' && e.stderr) || (e.message ?? ''),
-    };
-  }
-}
-
-/** Binds port 0 on loopback n times at once, so the ports are distinct. */
-async function freePorts(n: number): Promise<number[]> {
-  const servers: net.Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const s = net.createServer();
-      servers.push(s);
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => resolve());
-      });
-    }
-    return servers.map((s) => (s.address() as net.AddressInfo).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  }
 }
 
 /**
@@ -368,41 +336,12 @@ function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function killHard(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) return false;
-    await sleep(50);
-  }
-  return true;
-}
-
 async function logSaysStarted(logFile: string): Promise<boolean> {
   try {
     return (await readFile(logFile, 'utf8')).includes(' is started in the node ');
   } catch {
     return false;
   }
-}
-
-async function waitForPort(port: number, deadline: number): Promise<boolean> {
-  while (Date.now() <= deadline) {
-    if (await portAccepts(port)) return true;
-    await sleep(50);
-  }
-  return false;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function logTail(logFile: string, lines = 30): Promise<string> {
@@ -412,24 +351,4 @@ async function logTail(logFile: string, lines = 30): Promise<string> {
   } catch {
     return `(no ejabberd log at ${logFile})`;
   }
-}
-
-// If the process exits without stop() (crash, Ctrl-C in mocha), don't leave
-// a detached VM and its temp dir behind.
-const live = new Set<{ dir: string; readPid: () => number | undefined }>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const { dir, readPid } of live) {
-      const pid = readPid();
-      if (pid !== undefined) killHard(pid);
-      try {
-        rmSync(dir, { recursive: true, force: true });
-      } catch {
-        // best effort
-      }
-    }
-  });
 }
