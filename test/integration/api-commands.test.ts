@@ -137,6 +137,13 @@ describe('every ejabberd command by name: ejabberd 26.07 with mod_adhoc_api', fu
     expect(readonly.commands.map((c) => c.name).every((n) => n.startsWith('get_') || n === 'registered_users')).to.equal(true);
     expect(readonly.commands.map((c) => c.name)).to.include.members(['get_roster', 'get_last', 'registered_users']);
     expect((await bridge.post('/api/readonly', { key: KEY, command: 'create_room', args: ['r', MUC, HOST] })).status).to.equal(403);
+    // The OpenAPI document (and so the API page) shows one request body per command a mount may run.
+    type Doc = { paths: Record<string, { post?: { requestBody: { content: Record<string, { examples: Record<string, { value: { command: string; args: unknown } }> }> } } }> };
+    const document = (await bridge.get('/api/openapi.json')).json as Doc;
+    const examplesOf = (path: string) => document.paths[path]?.post?.requestBody.content['application/json']?.examples ?? {};
+    expect(examplesOf('/api/admin').get_roster?.value).to.deep.equal({ key: '<key>', command: 'get_roster', args: ['<user>', '<host>'] });
+    expect(examplesOf('/api/admin').add_rosteritem?.value.args).to.deep.include(['<group>']);
+    expect(Object.keys(examplesOf('/api/readonly')).every((n) => n.startsWith('get_') || n === 'registered_users')).to.equal(true);
   });
 
   it('walks every command the server lists: its form is read, typed from the catalogue, and a protected account in any argument is refused', async function () {
