@@ -8,7 +8,7 @@ export const USAGE = `usage: npm run bench -- [flags]     (default: ~3 min on 2 
   --quick               2 repetitions, half the operations (~2 min)
   --smoke               SCRAM only, 8 in flight, a handful of operations (~10 s)
   --budget              the perf budget: bridge CPU per plain registration against a
-                        bare Koa app (K), 64 in flight, interleaved, a few repetitions (~30 s)
+                        bare Koa app (K), 64 in flight, interleaved, 5 short repetitions (~30 s)
   --reps N              repetitions (default 3)
   --sessions N          the bridge's xmpp.sessions and B's sessions (default 4)
   --bridges N           bridge processes sharing A's load (default 1); B gets N x sessions
@@ -121,7 +121,7 @@ export function parseFlags(argv: string[]): { help: true } | { help: false; flag
   const mode: Mode = values.profile ? 'profile' : values.soak ? 'soak' : values.budget ? 'budget' : 'compare';
   const smoke = values.smoke === true;
   const quick = values.quick === true;
-  const reps = positiveInt('reps', values.reps, smoke ? 1 : quick ? 2 : mode === 'budget' ? 3 : 3);
+  const reps = positiveInt('reps', values.reps, smoke ? 1 : quick ? 2 : mode === 'budget' ? 5 : 3);
   const levels = values.levels
     ? values.levels.split(',').map((s) => positiveInt('levels', s, 1))
     : smoke ? [8] : mode === 'compare' ? [1, 8, 64] : [64];

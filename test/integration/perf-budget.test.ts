@@ -18,7 +18,7 @@ const MAX_RATIO = 3;
 
 interface BudgetDocument {
   failedOperations: number;
-  budget: { perRep: number[]; median: number; measurements: { system: string; ops: number; bridgeCpuUsPerOp: number; koaCpuUsPerOp: number }[] };
+  budget: { perRep: number[]; ratio: number; measurements: { system: string; ops: number; bridgeCpuUsPerOp: number; koaCpuUsPerOp: number }[] };
 }
 
 describe('perf budget: the bridge costs at most 3x a bare Koa request', function () {
@@ -47,9 +47,10 @@ describe('perf budget: the bridge costs at most 3x a bare Koa request', function
     expect(doc.failedOperations, output).to.equal(0);
     const a = doc.budget.measurements.filter((m) => m.system === 'A');
     const k = doc.budget.measurements.filter((m) => m.system === 'K');
-    expect(a.length, 'bridge measurements').to.be.at.least(3);
+    expect(a.length, 'bridge measurements').to.be.at.least(5);
     expect(k.length, 'K measurements').to.equal(a.length);
     for (const m of [...a, ...k]) expect(m.ops, 'requests per measurement').to.be.above(100);
-    expect(doc.budget.median, `bridge CPU / K per repetition: ${doc.budget.perRep.join(', ')}\n${output}`).to.be.at.most(MAX_RATIO);
+    // The median of the bridge's figures over the median of K's: one disturbed measurement of either moves it little.
+    expect(doc.budget.ratio, `bridge CPU / K (per repetition: ${doc.budget.perRep.join(', ')})\n${output}`).to.be.at.most(MAX_RATIO);
   });
 });
