@@ -1,14 +1,15 @@
 // The bridge as a real process: the CLI compiled by tsc as `npm run build`
 // does (into bench/.build, so `npm start`'s dist/ is left alone), or under
-// tsx as test/support/bridge-process.ts runs it; on a chosen port, at a quiet
-// log level, optionally under `node --cpu-prof`. Ready once /metrics says
-// every session of the pool is up (at log level warn there is no "listening"
-// line to wait for).
+// tsx as test/support/bridge-process.ts runs it; on a chosen port, its log
+// lines written to a file (read back only if it fails to start), optionally
+// under `node --cpu-prof` or with heap snapshots on a signal. Ready once
+// /metrics says every session of the pool is up. And K, the bare Koa app
+// (bench/koa-baseline.ts), compiled with it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync, rmdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, rmdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { freePort } from '../../test/harness/local.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,13 +22,16 @@ export const BUILD_DIR = 'bench/.build';
 export interface BridgeBuild {
   /** bench/.build/<run>/src/cli.js */
   entry: string;
+  /** bench/.build/<run>/bench/koa-baseline.js */
+  koaEntry: string;
   dir: string;
   typeErrors: number;
   remove(): void;
 }
 
 /**
- * Compiles src/ with the project's tsconfig.build.json into BUILD_DIR/<run>.
+ * Compiles src/ with the project's tsconfig.build.json (through
+ * bench/tsconfig.build.json, which adds K) into BUILD_DIR/<run>.
  * Type errors do not stop it (tsc emits anyway) as long as the CLI came out:
  * the tree may be mid-change; they are counted.
  */
@@ -43,14 +47,14 @@ export function buildBridge(root: string, run: string): BridgeBuild {
     }
   };
   remove();
-  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', dir], { cwd: root, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [tsc, '-p', 'bench/tsconfig.build.json', '--outDir', dir], { cwd: root, encoding: 'utf8' });
   const entry = path.join(dir, 'src/cli.js');
   if (!existsSync(entry)) {
     remove();
     throw new Error(`compiling the bridge failed:\n${result.stdout}${result.stderr}`);
   }
   const typeErrors = (result.stdout.match(/error TS\d+/g) ?? []).length;
-  return { entry, dir, typeErrors, remove };
+  return { entry, koaEntry: path.join(dir, 'bench/koa-baseline.js'), dir, typeErrors, remove };
 }
 
 export interface BenchBridgeOptions {
@@ -62,13 +66,16 @@ export interface BenchBridgeOptions {
   sessions: number;
   /** Write a V8 CPU profile into this directory when the process exits. */
   cpuProfileDir?: string;
+  /** Let the bridge write a V8 heap snapshot into this directory on SIGUSR2. */
+  heapSnapshotDir?: string;
   readyTimeoutMs?: number;
 }
 
 export interface BenchBridge {
   pid: number;
   http: HttpTarget;
-  output: string[];
+  /** The last lines it wrote (its log), read at start-up failures only. */
+  output(): Promise<string>;
   child: ChildProcess;
   /** SIGTERM, wait for the exit; returns the CPU profile written, if any. */
   stop(): Promise<string | undefined>;
@@ -79,20 +86,24 @@ export async function startBenchBridge(options: BenchBridgeOptions): Promise<Ben
   const file = path.join(dir, 'config.yml');
   const port = await freePort();
   await writeFile(file, YAML.stringify({ ...options.config, listen: { host: '127.0.0.1', port } }));
-  const nodeFlags = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  const nodeFlags = [
+    ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+    ...(options.heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.heapSnapshotDir}`] : []),
+  ];
   const program = options.entry ? [options.entry] : ['--import', 'tsx', path.join(options.root, 'src/cli.ts')];
+  // A file, not a pipe: reading and splitting a line per request would be load generator work.
+  const logFile = path.join(dir, 'bridge.log');
+  const log = openSync(logFile, 'w');
   const child = spawn(process.execPath, [...nodeFlags, ...program, '--config', file], {
     cwd: options.root,
     env: { ...process.env, EJABBERD_RESTFUL_LOG_PRETTY: '', EJABBERD_RESTFUL_LOG_LEVEL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', log, log],
   });
-  const output: string[] = [];
-  const collect = (chunk: Buffer) => {
-    output.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
-    if (output.length > 2000) output.splice(0, output.length - 2000);
+  closeSync(log);
+  const output = async () => {
+    const text = await readFile(logFile, 'utf8').catch(() => '');
+    return text.slice(-20_000);
   };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
   const exited = once(child, 'exit');
   let hasExited = false;
   void exited.then(() => (hasExited = true));
@@ -112,16 +123,54 @@ export async function startBenchBridge(options: BenchBridgeOptions): Promise<Ben
   const wanted = new RegExp(`^ejabberd_restful_xmpp_sessions_up ${options.sessions}$`, 'm');
   for (;;) {
     if (hasExited) {
+      const lines = await output();
       await stop();
-      throw new Error(`the bridge exited during start-up:\n${output.join('\n')}`);
+      throw new Error(`the bridge exited during start-up:\n${lines}`);
     }
     const metrics = await http.get('/metrics').catch(() => undefined);
     if (metrics?.status === 200 && wanted.test(metrics.text)) break;
     if (Date.now() > deadline) {
+      const lines = await output();
       await stop();
-      throw new Error(`the bridge did not have ${options.sessions} sessions up in time:\n${output.join('\n')}`);
+      throw new Error(`the bridge did not have ${options.sessions} sessions up in time:\n${lines}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { pid: child.pid as number, http, output, child, stop };
+}
+
+export interface KoaBaseline {
+  pid: number;
+  http: HttpTarget;
+  stop(): Promise<void>;
+}
+
+/** Starts K (bench/koa-baseline.ts): compiled with the bridge, or under tsx. */
+export async function startKoaBaseline(root: string, entry: string | undefined): Promise<KoaBaseline> {
+  const port = await freePort();
+  const program = entry ? [entry] : ['--import', 'tsx', path.join(root, 'bench/koa-baseline.ts')];
+  const child = spawn(process.execPath, [...program, String(port)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  let started = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      started += chunk.toString('utf8');
+      if (started.includes('\n')) {
+        child.stdout.off('data', onData);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    void exited.then(() => reject(new Error('K (the bare Koa app) exited during start-up')));
+  });
+  const http = new HttpTarget(`http://127.0.0.1:${port}`);
+  return {
+    pid: child.pid as number,
+    http,
+    stop: async () => {
+      http.close();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

@@ -18,9 +18,54 @@ export interface LimitStore {
   failed(error: unknown): void;
 }
 
+/** A bound on the keys one counter keeps in memory: an attacker naming endless accounts or clients cannot fill it. */
+export const MEMORY_MAX_KEYS = 100_000;
+
+/**
+ * rate-limiter-flexible's memory counter, with at most `maxKeys` keys: a
+ * new key beyond that first drops the keys whose window has closed, then
+ * the oldest one still open (its count starts over, as the limits before
+ * rate-limiter-flexible did). The windows are fixed and of one length, so
+ * the order keys were first counted in is the order their windows close in.
+ */
+export function boundedMemoryCounter(name: string, { max, windowSeconds }: WindowLimit, maxKeys = MEMORY_MAX_KEYS): WindowCounter {
+  const limiter = new RateLimiterMemory({ keyPrefix: name, points: max, duration: windowSeconds });
+  const windowMs = windowSeconds * 1000;
+  /** Key -> when its window closes (by Date.now(), as the limiter's own records). */
+  const windows = new Map<string, number>();
+  const track = (key: string | number) => {
+    const id = String(key);
+    const now = Date.now();
+    const closes = windows.get(id);
+    if (closes !== undefined && closes > now) return;
+    windows.delete(id);
+    for (const [oldest, closesAt] of windows) {
+      if (closesAt > now && windows.size < maxKeys) break;
+      windows.delete(oldest);
+      // Still open: forget its count (and the limiter's timer for it).
+      if (closesAt > now) void limiter.delete(oldest);
+    }
+    windows.set(id, now + windowMs);
+  };
+  return {
+    consume: (key, points, options) => {
+      track(key);
+      return limiter.consume(key, points, options);
+    },
+    reward: (key, points, options) => {
+      track(key);
+      return limiter.reward(key, points, options);
+    },
+    penalty: (key, points, options) => {
+      track(key);
+      return limiter.penalty(key, points, options);
+    },
+  };
+}
+
 /** Counts in this process only. */
 export const memoryStore: LimitStore = {
-  counter: (name, { max, windowSeconds }) => new RateLimiterMemory({ keyPrefix: name, points: max, duration: windowSeconds }),
+  counter: (name, limit) => boundedMemoryCounter(name, limit),
   available: true,
   failed: () => undefined,
 };

@@ -1,8 +1,12 @@
 // Shared-secret keys, compared in constant time.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import crypto, { createHash, timingSafeEqual } from 'node:crypto';
 import { Refusal } from '../accounts/refusal.js';
 
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+/** One-shot crypto.hash (Node 20.12+) where there is one: no Hash object per request. */
+const digest: (value: string) => Buffer =
+  typeof crypto.hash === 'function'
+    ? (value) => crypto.hash('sha256', value, 'buffer')
+    : (value) => createHash('sha256').update(value, 'utf8').digest();
 
 /** Equal-length digests make the comparison independent of the key's length too. */
 export function keysMatch(expected: string, given: string): boolean {

@@ -67,6 +67,36 @@ export interface AppState {
 
 type AppContext = Koa.ParameterizedContext<AppState>;
 
+interface AccessLine {
+  requestId: string;
+  method: string;
+  route: string | null;
+  status: number;
+  ms: number;
+  outcome: string | undefined;
+  xmpp?: XmppCall[];
+}
+
+/**
+ * ctx.state of every request. The child logger is made only when a handler
+ * logs (most requests log just the access line); a getter on a class, not a
+ * property defined on each request's object.
+ */
+class RequestState implements AppState {
+  format: Format = 'json';
+  outcome?: string;
+  #child: Logger | undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly root: Logger,
+  ) {}
+
+  get log(): Logger {
+    return (this.#child ??= this.root.child({ requestId: this.requestId }));
+  }
+}
+
 /** A caller's X-Request-Id is kept only if it is short and plain (it ends up in logs). */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -82,16 +112,10 @@ export function createApp(options: AppOptions): BridgeApp {
 
   app.use(async (ctx: AppContext, next) => {
     const given = ctx.get('X-Request-Id');
-    ctx.state.requestId = SAFE_REQUEST_ID.test(given) ? given : randomUUID();
-    ctx.set('X-Request-Id', ctx.state.requestId);
-    // Made only when a handler logs: most requests log just the access line below.
-    let child: Logger | undefined;
-    const requestId = ctx.state.requestId;
-    Object.defineProperty(ctx.state, 'log', {
-      get: () => (child ??= options.log.child({ requestId })),
-      configurable: true,
-    });
-    ctx.state.format = 'json';
+    const requestId = SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    const state = new RequestState(requestId, options.log);
+    ctx.state = state;
+    ctx.set('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
     const xmpp: XmppCall[] = [];
     options.http?.started();
@@ -104,20 +128,15 @@ export function createApp(options: AppOptions): BridgeApp {
       // Only the route's pattern, never the URL: a GET's query carries the key.
       const route = routeOf(ctx);
       const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : 'other';
-      options.http?.ended(method, route ?? 'unmatched', ctx.status, seconds);
-      const level = route !== undefined && quietPaths.has(route) && ctx.status < 400 ? 'debug' : 'info';
-      options.log[level](
-        {
-          requestId,
-          method,
-          route: route ?? null,
-          status: ctx.status,
-          ms: Math.round(seconds * 1e6) / 1e3,
-          outcome: ctx.state.outcome,
-          ...(xmpp.length > 0 ? { xmpp } : {}),
-        },
-        'request',
-      );
+      const status = ctx.status;
+      options.http?.ended(method, route ?? 'unmatched', status, seconds);
+      const level = route !== undefined && quietPaths.has(route) && status < 400 ? 'debug' : 'info';
+      // The one line per request: built only when its level is logged.
+      if (options.log.isLevelEnabled(level)) {
+        const line: AccessLine = { requestId, method, route: route ?? null, status, ms: Math.round(seconds * 1e6) / 1e3, outcome: state.outcome };
+        if (xmpp.length > 0) line.xmpp = xmpp;
+        options.log[level](line, 'request');
+      }
     }
   });
 
@@ -145,9 +164,10 @@ export function createApp(options: AppOptions): BridgeApp {
 
   if (options.cors) app.use(corsFor(options.cors.allowedOrigins));
 
-  const ops = new Router<AppState>();
+  // One router for the operational routes and the API: one match per request.
+  const router = new Router<AppState>();
   for (const route of options.ops ?? []) {
-    ops.get(route.path, async (ctx) => {
+    router.get(route.path, async (ctx) => {
       const { type, body, headers } = await route.handle();
       ctx.status = 200;
       ctx.type = type;
@@ -155,16 +175,14 @@ export function createApp(options: AppOptions): BridgeApp {
       ctx.body = body;
     });
   }
-  const api = new Router<AppState>();
   const clientAddressOf = clientAddressResolver(options.trustedProxies ?? []);
   for (const { path, module } of options.mounts) {
     for (const route of module.routes) {
       const url = `${options.basePath}/${path}${route.path === '' ? '' : `/${route.path}`}`;
-      api.register(url, [route.method], [jsonBody(options.bodyLimitBytes), handlerFor(route, clientAddressOf)]);
+      router.register(url, [route.method], [jsonBody(options.bodyLimitBytes), handlerFor(route, clientAddressOf)]);
     }
   }
-  app.use(ops.routes());
-  app.use(api.routes());
+  app.use(router.routes());
   app.use(async (ctx: AppContext, next) => {
     await next();
     // A known path with another method.
@@ -176,7 +194,7 @@ export function createApp(options: AppOptions): BridgeApp {
     }
   });
 
-  const routes = [...ops.stack, ...api.stack].flatMap((layer) =>
+  const routes = router.stack.flatMap((layer) =>
     layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path as string}`),
   );
   return { app, routes };
@@ -230,7 +248,8 @@ function handlerFor(route: Route, clientAddressOf: ClientAddressOf): RouterMiddl
       log: ctx.state.log,
     });
     ctx.status = 200;
-    ctx.type = contentTypeOf(ctx.state.format);
+    // The header itself: Koa's type setter looks the value up in its MIME table on every request.
+    ctx.set('Content-Type', contentTypeOf(ctx.state.format));
     ctx.body = renderBody(result, ctx.state.format);
   };
 }
@@ -242,5 +261,8 @@ function chooseFormat(ctx: AppContext): Format {
     if (format === 'json' || format === 'xml') return format;
     throw new Refusal('bad_request', 'format must be json or xml');
   }
+  // Most callers send no Accept or */* (JSON then): no negotiation needed.
+  const accept = ctx.get('Accept');
+  if (accept === '' || accept === '*/*' || accept === 'application/json') return 'json';
   return ctx.accepts('application/json', 'application/xml') === 'application/xml' ? 'xml' : 'json';
 }

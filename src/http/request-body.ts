@@ -16,7 +16,9 @@ export function jsonBody(limitBytes: number) {
       await next();
       return;
     }
-    if (!ctx.is('application/json')) {
+    // The usual headers skip type-is's parsing (the body parser checks the type once more anyway).
+    const type = ctx.req.headers['content-type'];
+    if (type !== 'application/json' && type !== 'application/json; charset=utf-8' && !ctx.is('application/json')) {
       throw new Refusal('unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
     }
     try {

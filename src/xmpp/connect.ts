@@ -55,6 +55,10 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
   entity.jid = makeJid(options.username, options.domain);
 
   tcp({ entity });
+  // Each turn's stanzas leave in one write (./iq-channel.ts), so Nagle's
+  // algorithm only adds delay: it would hold a write back until the
+  // server acknowledged the one before, which delayed ACKs can keep waiting.
+  entity.on('connect', () => (entity.socket as { setNoDelay?: (on: boolean) => void } | null)?.setNoDelay?.(true));
   directTls(entity, options.tls ?? {}, options.domain);
   const middleware = middlewarePlugin({ entity });
   // The middleware's own listeners: every 'element' and 'send' listener so far.

@@ -91,7 +91,8 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     const link = this.#link;
     if (!link) return Promise.reject(new SessionUnavailable(`no XMPP session to the server (${this.#downReason})`));
     // Names the payload only (e.g. "query jabber:iq:register"): never its content.
-    this.#deps.log.debug({ payload: operationOf(iq) }, 'xmpp request');
+    // Named only when debug lines are written: every request passes here.
+    if (this.#deps.log.isLevelEnabled('debug')) this.#deps.log.debug({ payload: operationOf(iq) }, 'xmpp request');
     return link.request(iq, this.#options.requestTimeoutMs, options);
   }
 

@@ -190,11 +190,19 @@ const MAX_INPUT_UNITS = 4 * MAX_PART_BYTES;
 const NODEPREP_EXTRA = new Set([0x20, 0x22, 0x26, 0x27, 0x2f, 0x3a, 0x3c, 0x3e, 0x40]);
 const NO_EXTRA: ReadonlySet<number> = new Set();
 
+/**
+ * Text that every step leaves as it is and neither profile prohibits:
+ * lower-case ASCII letters, digits, '.', '-' and '_' (most user and host
+ * names). Such input skips the table walks and normalisations.
+ */
+const UNCHANGED_ASCII = /^[a-z0-9._-]+$/;
+
 /** RFC 3454 steps (map B.1 + B.2, NFKC, prohibit, bidi, unassigned), shared by both profiles. */
 function prepare(input: string, extraProhibited: ReadonlySet<number>): string | undefined {
   if (typeof input !== 'string' || input.length === 0 || input.length > MAX_INPUT_UNITS) {
     return undefined;
   }
+  if (UNCHANGED_ASCII.test(input)) return input;
   const cps = codePoints(input);
   // Checked on the input too: Node's Unicode is newer than 3.2 and would map some of them.
   if (cps === undefined || cps.some((cp) => UNASSIGNED.has(cp))) return undefined;

@@ -66,7 +66,7 @@ describe('npm run bench -- --smoke', function () {
     expect(code, output).to.equal(0);
 
     const doc = JSON.parse(await readFile(out, 'utf8')) as BenchDocument;
-    expect(doc.schema).to.equal('ejabberd-restful-bench/1');
+    expect(doc.schema).to.equal('ejabberd-restful-bench/2');
     expect(doc.machine.nproc).to.be.a('number').above(0);
     expect(doc.machine.cpuModel).to.be.a('string');
     expect(doc.machine.node).to.equal(process.version);

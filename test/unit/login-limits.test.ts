@@ -8,7 +8,7 @@
 import FakeTimers, { type Clock } from '@sinonjs/fake-timers';
 import { expect } from 'chai';
 import type { RateLimiterRes } from 'rate-limiter-flexible';
-import { memoryStore, type LimitStore, type WindowCounter } from '../../src/accounts/limit-store.js';
+import { boundedMemoryCounter, memoryStore, type LimitStore, type WindowCounter } from '../../src/accounts/limit-store.js';
 import { LoginLimits, type PasswordCheck } from '../../src/accounts/login-limits.js';
 import { Refusal } from '../../src/accounts/refusal.js';
 
@@ -240,5 +240,41 @@ describe('login limits', () => {
     expect(await fail(l, alice)).to.equal('wrong');
     expect(await fail(l, alice)).to.equal('wrong');
     expect(await succeed(l, alice)).to.match(/^too_many_requests/);
+  });
+});
+
+describe('memory store: a bound on the keys kept', () => {
+  let clock: Clock;
+  beforeEach(() => {
+    clock = FakeTimers.install({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+  });
+  afterEach(() => clock.uninstall());
+
+  const spent = async (counter: WindowCounter, key: string): Promise<boolean> =>
+    counter.consume(key, 1).then(
+      () => false,
+      () => true,
+    );
+
+  it('forgets the oldest key once more than the bound are counted, and keeps the newer ones', async () => {
+    const counter = boundedMemoryCounter('bound-test', { max: 1, windowSeconds: 60 }, 3);
+    for (const key of ['a', 'b', 'c']) expect(await spent(counter, key), key).to.equal(false);
+    expect(await spent(counter, 'b'), 'b is at its limit').to.equal(true);
+    // A fourth key: 'a', the oldest, is dropped.
+    expect(await spent(counter, 'd')).to.equal(false);
+    expect(await spent(counter, 'a'), 'a starts over').to.equal(false);
+    // 'a' came back as the newest and pushed out 'b' (the next oldest); 'c' and 'd' still count.
+    expect(await spent(counter, 'c')).to.equal(true);
+    expect(await spent(counter, 'd')).to.equal(true);
+  });
+
+  it('drops keys whose window closed before any that is still open', async () => {
+    const counter = boundedMemoryCounter('bound-test-2', { max: 1, windowSeconds: 10 }, 2);
+    expect(await spent(counter, 'old')).to.equal(false);
+    clock.tick(11_000);
+    expect(await spent(counter, 'x')).to.equal(false);
+    expect(await spent(counter, 'y')).to.equal(false);
+    // 'old' had expired: making room for 'y' cost 'x' nothing.
+    expect(await spent(counter, 'x'), 'x keeps its count').to.equal(true);
   });
 });

@@ -1,0 +1,60 @@
+// --budget: the perf budget. Plain registrations at the top level (64), K and
+// A back to back in each repetition (order alternating), nothing else; the
+// ratio of the bridge's CPU per request to K's: the median of the bridge's
+// figures over the median of K's (one disturbed measurement of either moves
+// it little), and per repetition. test/integration/perf-budget.test.ts fails
+// when it exceeds 3.
+import { opsFor, type Storage, type System } from '../lib/flags.js';
+import { measure, type Measurement } from '../lib/measure.js';
+import { median, round, rotate } from '../lib/stats.js';
+import { nameFactory, registerVia, stopSystems } from '../lib/systems.js';
+import { systemsFor, type Run } from './run.js';
+
+export interface BudgetResult {
+  storage: Storage;
+  level: number;
+  /** The bridge's CPU per registration over K's, per repetition. */
+  perRep: number[];
+  /** The median of the bridge's CPU per registration over the median of K's. */
+  ratio: number;
+  /** The median of perRep. */
+  median: number;
+  measurements: Measurement[];
+}
+
+export async function budget(run: Run): Promise<BudgetResult> {
+  const { flags } = run;
+  const storage = flags.storages[0] as Storage;
+  const level = flags.top;
+  const s = await systemsFor(run, storage, { bare: false });
+  const name = nameFactory(run.runTag, storage);
+  const measurements: Measurement[] = [];
+  const total = Math.round(opsFor(flags, 'register', storage, level) * 0.4);
+  const go = (system: System, rep: number, n: number, quiet = false) =>
+    measure(s.procs, { op: 'register', system, sessions: system === 'A' ? flags.sessions : null, level, rep }, n, (i) =>
+      registerVia(s, system, name(system, rep < 0 ? 'w' : rep, level, i)), { maxSeconds: flags.maxSeconds, quiet });
+  try {
+    run.progress('warming up');
+    for (const system of ['A', 'K'] as const) {
+      await go(system, -1, 2000, true);
+    }
+    for (let rep = 0; rep < flags.reps; rep += 1) {
+      for (const system of rotate(['K', 'A'] as const, rep)) measurements.push(await go(system, rep, total));
+    }
+  } finally {
+    await stopSystems(s, run.progress);
+  }
+  const perRep = Array.from({ length: flags.reps }, (_, rep) => {
+    const a = measurements.find((m) => m.rep === rep && m.system === 'A');
+    const k = measurements.find((m) => m.rep === rep && m.system === 'K');
+    return a && k ? round(a.bridgeCpuUsPerOp / k.koaCpuUsPerOp, 3) : Number.NaN;
+  });
+  const bridge = median(measurements.filter((m) => m.system === 'A').map((m) => m.bridgeCpuUsPerOp));
+  const koa = median(measurements.filter((m) => m.system === 'K').map((m) => m.koaCpuUsPerOp));
+  const result = { storage, level, perRep, ratio: round(bridge / koa, 3), median: round(median(perRep), 3), measurements };
+  process.stdout.write(
+    `\nbridge CPU per ${storage} registration / K's at ${level} in flight: ${result.ratio} ` +
+      `(medians: bridge ${round(bridge, 1)} µs, K ${round(koa, 1)} µs; per repetition: ${perRep.join(', ')})\n`,
+  );
+  return result;
+}
