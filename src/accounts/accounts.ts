@@ -8,13 +8,13 @@ import type { ServerBackends } from '../backends/selector.js';
 import { changeOwnPassword, type IqRequester } from '../xmpp/in-band-registration.js';
 import { passesSaslprep } from '../xmpp/password-prep.js';
 import { storePrivate } from '../xmpp/private-storage.js';
-import { jidOf, type Account } from './account.js';
+import { jidOf, type Account } from '../contract/account.js';
 import type { LoginLimits } from './login-limits.js';
 import type { ProtectedAccounts } from './protected-accounts.js';
-import { Refusal } from './refusal.js';
-import { attempt, isWrongPassword } from './xmpp-outcome.js';
+import { Refusal } from '../contract/refusal.js';
+import { attempt, isWrongPassword } from '../contract/xmpp-outcome.js';
 
-export { jidOf, type Account } from './account.js';
+export { jidOf, type Account } from '../contract/account.js';
 export type { UserLogin } from '../backends/backend.js';
 export { assertStorablePassword } from '../backends/ejabberd.js';
 import type { UserLogin } from '../backends/backend.js';

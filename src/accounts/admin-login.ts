@@ -9,8 +9,8 @@ import { ADMIN_NS } from '../xmpp/admin-commands.js';
 import { passesSaslprep } from '../xmpp/password-prep.js';
 import { jidOf, type Account, type UserLogin } from './accounts.js';
 import type { LoginLimits } from './login-limits.js';
-import { attempt, isWrongPassword } from './xmpp-outcome.js';
-import { Refusal } from './refusal.js';
+import { attempt, isWrongPassword } from '../contract/xmpp-outcome.js';
+import { Refusal } from '../contract/refusal.js';
 import { missingNodes, type OfferedNodes } from './server-capabilities.js';
 
 /** A verified administrator and the command nodes the server offers it. */

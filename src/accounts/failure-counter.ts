@@ -21,7 +21,7 @@
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { LimitStore, WindowCounter } from './limit-store.js';
 import type { WindowLimit } from './login-limits.js';
-import { Refusal } from './refusal.js';
+import { Refusal } from '../contract/refusal.js';
 
 /** A point held for a check in flight. */
 export interface Hold {

@@ -8,7 +8,7 @@
 import { Accounts, jidOf, type Account, type AccountsDeps } from './accounts.js';
 import { AdminLogin, type AdminLoginDeps } from './admin-login.js';
 import type { CredentialRevocations } from './credential-revocations.js';
-import { Refusal } from './refusal.js';
+import { Refusal } from '../contract/refusal.js';
 import { ServerCommands, type Authority, type ServerCommandsDeps } from './server-commands.js';
 
 /** A failure after which the account may still have been changed: the server may have done it. */

@@ -7,8 +7,8 @@ import { EventEmitter } from 'node:events';
 import { listCommandsByHost } from '../xmpp/adhoc.js';
 import { serverModuleOf } from '../xmpp/admin-commands.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
-import { explainFailure } from './xmpp-outcome.js';
-import { Refusal } from './refusal.js';
+import { explainFailure } from '../contract/xmpp-outcome.js';
+import { Refusal } from '../contract/refusal.js';
 
 /** Command nodes offered, by host. */
 export type OfferedNodes = ReadonlyMap<string, ReadonlySet<string>>;

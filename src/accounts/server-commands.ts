@@ -14,8 +14,8 @@ import { nameprep, nodeprep } from '../xmpp/stringprep.js';
 import type { ProtectedAccounts } from './protected-accounts.js';
 import { type Account, type Accounts } from './accounts.js';
 import { requireOffered, type AdminGrant } from './admin-login.js';
-import { Refusal } from './refusal.js';
-import { attempt } from './xmpp-outcome.js';
+import { Refusal } from '../contract/refusal.js';
+import { attempt } from '../contract/xmpp-outcome.js';
 import { missingNodes, withHints, type MissingNode, type OfferedNodes, type ServerCapabilities } from './server-capabilities.js';
 
 export type { LastActivity, Operation } from '../backends/backend.js';

@@ -2,7 +2,7 @@
 // text that is safe to put in XML, and account names (nodeprep / nameprep,
 // configured hosts). No message ever repeats a field's value.
 import type { Account } from '../accounts/accounts.js';
-import { Refusal } from '../accounts/refusal.js';
+import { Refusal } from '../contract/refusal.js';
 import { nameprep, nodeprep, unsafeTextReason } from '../xmpp/stringprep.js';
 
 /** Longest text field accepted, in UTF-8 bytes (the XMPP limit for JID parts). */

@@ -1,6 +1,6 @@
 // Shared-secret keys, compared in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Refusal } from '../accounts/refusal.js';
+import { Refusal } from '../contract/refusal.js';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 

@@ -3,9 +3,9 @@
 // XEP-0133 nodes of mod_configure and mod_announce (XMPP-FACTS). Most
 // failures of mod_configure come back as a bare <item-not-found/>, so
 // inputs are validated and existence checked before anything is sent.
-import { jidOf, type Account } from '../accounts/account.js';
-import { Refusal } from '../accounts/refusal.js';
-import { attempt, type Explanations } from '../accounts/xmpp-outcome.js';
+import { jidOf, type Account } from '../contract/account.js';
+import { Refusal } from '../contract/refusal.js';
+import { attempt, type Explanations } from '../contract/xmpp-outcome.js';
 import { accountExists } from '../xmpp/account-probe.js';
 import { CLUSTER_SETTLE_MS } from '../xmpp/connector.js';
 import {

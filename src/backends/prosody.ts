@@ -4,9 +4,9 @@
 // count of registered accounts and no message-of-the-day commands; it
 // reports failures as completed commands with an error note, which
 // ../xmpp/prosody-commands.ts turns into failures (never a false success).
-import { jidOf, type Account } from '../accounts/account.js';
-import { Refusal } from '../accounts/refusal.js';
-import { attempt, isWrongPassword, type Explanations } from '../accounts/xmpp-outcome.js';
+import { jidOf, type Account } from '../contract/account.js';
+import { Refusal } from '../contract/refusal.js';
+import { attempt, isWrongPassword, type Explanations } from '../contract/xmpp-outcome.js';
 import { adminNode } from '../xmpp/admin-commands.js';
 import { passesSaslprep } from '../xmpp/password-prep.js';
 import {

@@ -4,7 +4,7 @@
 // its disco identity (../xmpp/server-identity.ts); a server no back end
 // recognises gets the first back end of the registry, with a warning.
 import { EventEmitter } from 'node:events';
-import { explainFailure } from '../accounts/xmpp-outcome.js';
+import { explainFailure } from '../contract/xmpp-outcome.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
 import { serverSoftware } from '../xmpp/server-identity.js';
 import type { BackendDeps, BackendEntry, ServerBackend } from './backend.js';

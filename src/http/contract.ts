@@ -1,6 +1,6 @@
 // The one place where a contract reason becomes an HTTP status and body
 // (../shared/docs/CONTRACT.md, "Status codes").
-import type { Refusal, Reason } from '../accounts/refusal.js';
+import type { Refusal, Reason } from '../contract/refusal.js';
 
 /** Status, and the body's error name where it differs from the reason. */
 const MAPPING: Record<Reason, [number, string?]> = {

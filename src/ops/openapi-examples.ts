@@ -3,7 +3,8 @@
 // bridge's own renderers, so the XML examples are byte for byte what a caller
 // gets. No example carries a real key: key fields hold KEY_PLACEHOLDER, which
 // the page swaps for the key its user typed into the Authorize dialog.
-import { renderBody, renderError, type Json } from '../http/render.js';
+import type { Json } from '../contract/json.js';
+import { renderBody, renderError } from '../http/render.js';
 
 /** Stands for the mount's key in request examples; never a key itself. */
 export const KEY_PLACEHOLDER = '<key>';

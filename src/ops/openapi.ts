@@ -4,7 +4,7 @@
 // off the modules' route lists, so the drift test (test/integration/ops.test.ts)
 // can compare this document with the routes the app really serves.
 import type { AdminMount, Mount } from '../config/config.js';
-import type { Json } from '../http/render.js';
+import type { Json } from '../contract/json.js';
 import {
   ADMIN_EXAMPLES,
   answerExamples,

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { AdminGrant } from '../../src/accounts/admin-login.js';
 import type { Account } from '../../src/accounts/accounts.js';
-import { Refusal } from '../../src/accounts/refusal.js';
+import { Refusal } from '../../src/contract/refusal.js';
 import { BASIC_REALM, BasicAuth } from '../../src/api/admin/basic-auth.js';
 import { CredentialCache } from '../../src/api/admin/credential-cache.js';
 

@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import type { RateLimiterRes } from 'rate-limiter-flexible';
 import { memoryStore, type LimitStore, type WindowCounter } from '../../src/accounts/limit-store.js';
 import { LoginLimits, type PasswordCheck } from '../../src/accounts/login-limits.js';
-import { Refusal } from '../../src/accounts/refusal.js';
+import { Refusal } from '../../src/contract/refusal.js';
 
 class Wrong extends Error {}
 const refused = (error: unknown) => error instanceof Wrong;

@@ -2,9 +2,9 @@
 import { expect } from 'chai';
 import { xml } from '@xmpp/client-core';
 import type { Element } from '@xmpp/xml';
-import { Refusal } from '../../src/accounts/refusal.js';
+import { Refusal } from '../../src/contract/refusal.js';
 import { ServerCapabilities } from '../../src/accounts/server-capabilities.js';
-import { explainFailure, isWrongPassword } from '../../src/accounts/xmpp-outcome.js';
+import { explainFailure, isWrongPassword } from '../../src/contract/xmpp-outcome.js';
 import {
   LoginRefused,
   OutcomeUnknown,

@@ -4,7 +4,7 @@
 // detail naming what the command expects, and text that cannot safely travel
 // in XML; no message ever repeats an argument's value.
 import type { Account } from '../../accounts/accounts.js';
-import { Refusal } from '../../accounts/refusal.js';
+import { Refusal } from '../../contract/refusal.js';
 import { unsafeTextReason } from '../../xmpp/stringprep.js';
 import { assertSendable, servedHost, toAccount } from '../fields.js';
 

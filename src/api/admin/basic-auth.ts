@@ -11,7 +11,7 @@
 // store is down) nothing remembered is used.
 import type { AdminGrant, AdminLogin } from '../../accounts/admin-login.js';
 import type { CredentialRevocations } from '../../accounts/credential-revocations.js';
-import { Refusal } from '../../accounts/refusal.js';
+import { Refusal } from '../../contract/refusal.js';
 import { nameprep, nodeprep } from '../../xmpp/stringprep.js';
 import { CredentialCache } from './credential-cache.js';
 

@@ -4,9 +4,9 @@
 // records as objects). What each command does on the XMPP server is in
 // ../../accounts/server-commands.ts.
 import { jidOf } from '../../accounts/accounts.js';
-import { Refusal } from '../../accounts/refusal.js';
+import { Refusal } from '../../contract/refusal.js';
 import type { Authority, Operation, ServerCommands } from '../../accounts/server-commands.js';
-import type { Json } from '../../http/render.js';
+import type { Json } from '../../contract/json.js';
 import { servedHost } from '../fields.js';
 import type { Args, ArgSpec } from './args.js';
 

@@ -4,7 +4,7 @@
 // then the arguments, before anything reaches the XMPP server.
 import type { Logger } from 'pino';
 import type { AdminLogin } from '../../accounts/admin-login.js';
-import { Refusal } from '../../accounts/refusal.js';
+import { Refusal } from '../../contract/refusal.js';
 import { describeMissing, type OfferedNodes, type ServerCapabilities } from '../../accounts/server-capabilities.js';
 import type { Authority, ServerCommands } from '../../accounts/server-commands.js';
 import type { AdminMount } from '../../config/config.js';
