@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Accounts, UserLogin } from './accounts/accounts.js';
-import { LoginLimits } from './accounts/login-limits.js';
+import { LoginLimits } from './limits/login-limits.js';
 import { RevocableAdminLogin, RevokingAccounts, RevokingServerCommands } from './accounts/revoking-operations.js';
 import { openSharedState } from './accounts/shared-state.js';
 import { ProtectedAccounts } from './accounts/protected-accounts.js';

@@ -9,7 +9,7 @@ import { changeOwnPassword, type IqRequester } from '../xmpp/in-band-registratio
 import { passesSaslprep } from '../xmpp/password-prep.js';
 import { storePrivate } from '../xmpp/private-storage.js';
 import { jidOf, type Account } from '../contract/account.js';
-import type { LoginLimits } from './login-limits.js';
+import type { LoginLimits } from '../limits/login-limits.js';
 import type { ProtectedAccounts } from './protected-accounts.js';
 import { Refusal } from '../contract/refusal.js';
 import { attempt, isWrongPassword } from '../contract/xmpp-outcome.js';
@@ -23,7 +23,7 @@ export interface AccountsDeps {
   /** The bridge's own admin session. */
   session: IqRequester;
   loginAs: UserLogin;
-  /** Limits on wrong passwords (./login-limits.ts). */
+  /** Limits on wrong passwords (../limits/login-limits.ts). */
   limits: LoginLimits;
   /** Accounts never registered, removed or re-passworded through the bridge. */
   protectedAccounts: ProtectedAccounts;

@@ -8,7 +8,7 @@ import { listCommandsByHost } from '../xmpp/adhoc.js';
 import { ADMIN_NS } from '../xmpp/admin-commands.js';
 import { passesSaslprep } from '../xmpp/password-prep.js';
 import { jidOf, type Account, type UserLogin } from './accounts.js';
-import type { LoginLimits } from './login-limits.js';
+import type { LoginLimits } from '../limits/login-limits.js';
 import { attempt, isWrongPassword } from '../contract/xmpp-outcome.js';
 import { Refusal } from '../contract/refusal.js';
 import { missingNodes, type OfferedNodes } from './server-capabilities.js';

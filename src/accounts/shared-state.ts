@@ -4,7 +4,7 @@
 // process, and nothing here can be down.
 import type { Logger } from 'pino';
 import { LocalRevocations, RedisRevocations, type CredentialRevocations } from './credential-revocations.js';
-import { memoryStore, redisStore, type LimitStore } from './limit-store.js';
+import { memoryStore, redisStore, type LimitStore } from '../limits/store.js';
 import { RedisLink } from './redis-link.js';
 
 export interface SharedState {

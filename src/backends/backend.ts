@@ -8,7 +8,7 @@
 // serve it (answered 501 not_supported before anything is sent); the
 // README's table of what works where is checked against these declarations.
 import type { Account } from '../contract/account.js';
-import type { LoginLimits } from '../accounts/login-limits.js';
+import type { LoginLimits } from '../limits/login-limits.js';
 import type { UserSession } from '../xmpp/login.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
 import type { ServerKind } from './kinds.js';

@@ -8,8 +8,8 @@
 import FakeTimers, { type Clock } from '@sinonjs/fake-timers';
 import { expect } from 'chai';
 import type { RateLimiterRes } from 'rate-limiter-flexible';
-import { memoryStore, type LimitStore, type WindowCounter } from '../../src/accounts/limit-store.js';
-import { LoginLimits, type PasswordCheck } from '../../src/accounts/login-limits.js';
+import { memoryStore, type LimitStore, type WindowCounter } from '../../src/limits/store.js';
+import { LoginLimits, type PasswordCheck } from '../../src/limits/login-limits.js';
 import { Refusal } from '../../src/contract/refusal.js';
 
 class Wrong extends Error {}

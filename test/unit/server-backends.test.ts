@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { xml } from '@xmpp/client-core';
 import type { Element } from '@xmpp/xml';
 import { expect } from 'chai';
-import { LoginLimits } from '../../src/accounts/login-limits.js';
+import { LoginLimits } from '../../src/limits/login-limits.js';
 import { Refusal } from '../../src/contract/refusal.js';
 import { explainFailure } from '../../src/contract/xmpp-outcome.js';
 import { ADMIN_OPERATIONS, REGISTER_ENDPOINTS, type UserLogin } from '../../src/backends/backend.js';

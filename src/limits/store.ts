@@ -3,8 +3,8 @@
 // names it. Either way the counting is rate-limiter-flexible's: per key, a
 // fixed window of `windowSeconds` that opens at the key's first count.
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { WindowLimit } from './login-limits.js';
-import type { RedisLink } from './redis-link.js';
+import type { RedisLink } from '../accounts/redis-link.js';
+import type { WindowLimit } from './window.js';
 
 /** The operations the limits use: atomic in the store, and consume rejects with a RateLimiterRes past `max`. */
 export type WindowCounter = Pick<RateLimiterAbstract, 'consume' | 'reward' | 'penalty'>;
