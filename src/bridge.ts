@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Accounts, UserLogin } from './accounts/accounts.js';
 import { LoginLimits } from './limits/login-limits.js';
 import { RevocableAdminLogin, RevokingAccounts, RevokingServerCommands } from './accounts/revoking-operations.js';
-import { openSharedState } from './accounts/shared-state.js';
+import { openSharedState } from './shared/shared-state.js';
 import { ProtectedAccounts } from './accounts/protected-accounts.js';
 import { ServerCapabilities } from './accounts/server-capabilities.js';
 import { ServerBackends } from './backends/selector.js';

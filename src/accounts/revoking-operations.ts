@@ -7,7 +7,7 @@
 // remembered credential expires.
 import { Accounts, jidOf, type Account, type AccountsDeps } from './accounts.js';
 import { AdminLogin, type AdminLoginDeps } from './admin-login.js';
-import type { CredentialRevocations } from './credential-revocations.js';
+import type { CredentialRevocations } from '../shared/credential-revocations.js';
 import { Refusal } from '../contract/refusal.js';
 import { ServerCommands, type Authority, type ServerCommandsDeps } from './server-commands.js';
 

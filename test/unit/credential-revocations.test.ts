@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import type { AdminGrant } from '../../src/accounts/admin-login.js';
 import type { Account } from '../../src/accounts/accounts.js';
-import { LocalRevocations, type CredentialRevocations, type Forget } from '../../src/accounts/credential-revocations.js';
+import { LocalRevocations, type CredentialRevocations, type Forget } from '../../src/shared/credential-revocations.js';
 import { Refusal } from '../../src/contract/refusal.js';
 import { BasicAuth } from '../../src/api/admin/basic-auth.js';
 

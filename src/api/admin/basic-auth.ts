@@ -10,7 +10,7 @@
 // account's credentials; and while revocations may go unheard (the shared
 // store is down) nothing remembered is used.
 import type { AdminGrant, AdminLogin } from '../../accounts/admin-login.js';
-import type { CredentialRevocations } from '../../accounts/credential-revocations.js';
+import type { CredentialRevocations } from '../../shared/credential-revocations.js';
 import { Refusal } from '../../contract/refusal.js';
 import { nameprep, nodeprep } from '../../xmpp/stringprep.js';
 import { CredentialCache } from './credential-cache.js';
