@@ -19,7 +19,7 @@ import type { BridgeConfig, Mount } from './config/config.js';
 import { createApp } from './http/app.js';
 import { BridgeMetrics } from './ops/metrics.js';
 import { openApiDocument } from './ops/openapi.js';
-import { recordingObserver } from './ops/request-context.js';
+import { recordingObserver } from './http/request-context.js';
 import { opsRoutes } from './ops/routes.js';
 import { VERSION } from './ops/version.js';
 import { CLUSTER_SETTLE_MS, Connector } from './xmpp/connector.js';

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Json } from '../contract/json.js';
 import { Refusal } from '../contract/refusal.js';
 import type { ApiModule, Route } from '../api/module.js';
-import { requestContext, type XmppCall } from '../ops/request-context.js';
+import { requestContext, type XmppCall } from './request-context.js';
 import { responseFor } from './contract.js';
 import { contentTypeOf, renderBody, renderError, type Format } from './render.js';
 import { clientAddressResolver, type ClientAddressOf } from './client-address.js';
