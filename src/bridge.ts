@@ -5,12 +5,14 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Accounts, UserLogin } from './accounts/accounts.js';
+import { Accounts } from './accounts/accounts.js';
+import { AdminLogin } from './admin/login.js';
+import { ServerCommands } from './admin/server-commands.js';
+import type { UserLogin } from './backends/backend.js';
 import { LoginLimits } from './limits/login-limits.js';
-import { RevocableAdminLogin, RevokingAccounts, RevokingServerCommands } from './accounts/revoking-operations.js';
 import { openSharedState } from './shared/shared-state.js';
 import { ProtectedAccounts } from './accounts/protected-accounts.js';
-import { ServerCapabilities } from './accounts/server-capabilities.js';
+import { ServerCapabilities } from './admin/capabilities.js';
 import { ServerBackends } from './backends/selector.js';
 import { adminModule, type AdminDeps } from './api/admin/module.js';
 import type { ApiModule } from './api/module.js';
@@ -147,14 +149,16 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
       xmppLog.info(identified, 'xmpp server back end chosen');
     }
   });
-  const accounts = new RevokingAccounts({ session, loginAs, limits, protectedAccounts, backends }, shared.revocations);
+  const { revocations } = shared;
+  const accounts = new Accounts({ session, loginAs, limits, protectedAccounts, backends, revocations });
   // Which ad-hoc commands the server offers the bridge, listed again on every (re)connect (after the back end is known).
   const capabilities = new ServerCapabilities(session, config.hosts);
   session.on('up', () => void backends.refresh().then(() => capabilities.refresh()));
   capabilities.on('discovered', () => xmppLog.debug('xmpp capabilities listed'));
   const admin: AdminDeps = {
-    server: new RevokingServerCommands({ session, accounts, capabilities, backends, hosts: config.hosts, protectedAccounts }, shared.revocations),
-    adminLogin: new RevocableAdminLogin({ loginAs, limits, hosts: config.hosts }, shared.revocations),
+    server: new ServerCommands({ session, accounts, capabilities, backends, hosts: config.hosts, protectedAccounts, revocations }),
+    adminLogin: new AdminLogin({ loginAs, limits, hosts: config.hosts }),
+    revocations,
     capabilities,
     hosts: config.hosts,
     log,

@@ -1,7 +1,7 @@
 // Turning a request's loose fields into validated values: types, presence,
 // text that is safe to put in XML, and account names (nodeprep / nameprep,
 // configured hosts). No message ever repeats a field's value.
-import type { Account } from '../accounts/accounts.js';
+import type { Account } from '../contract/account.js';
 import { Refusal } from '../contract/refusal.js';
 import { nameprep, nodeprep, unsafeTextReason } from '../xmpp/stringprep.js';
 

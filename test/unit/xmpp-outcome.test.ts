@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { xml } from '@xmpp/client-core';
 import type { Element } from '@xmpp/xml';
 import { Refusal } from '../../src/contract/refusal.js';
-import { ServerCapabilities } from '../../src/accounts/server-capabilities.js';
+import { ServerCapabilities } from '../../src/admin/capabilities.js';
 import { explainFailure, isWrongPassword } from '../../src/contract/xmpp-outcome.js';
 import {
   LoginRefused,

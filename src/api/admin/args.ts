@@ -3,7 +3,7 @@
 // host, message text, ...). Validation refuses wrong counts and types with a
 // detail naming what the command expects, and text that cannot safely travel
 // in XML; no message ever repeats an argument's value.
-import type { Account } from '../../accounts/accounts.js';
+import type { Account } from '../../contract/account.js';
 import { Refusal } from '../../contract/refusal.js';
 import { unsafeTextReason } from '../../xmpp/stringprep.js';
 import { assertSendable, servedHost, toAccount } from '../fields.js';

@@ -3,9 +3,9 @@
 // ({"ok": text} for a result tuple, "ok" for a plain ok, numbers, lists,
 // records as objects). What each command does on the XMPP server is in
 // ../../accounts/server-commands.ts.
-import { jidOf } from '../../accounts/accounts.js';
+import { jidOf } from '../../contract/account.js';
 import { Refusal } from '../../contract/refusal.js';
-import type { Authority, Operation, ServerCommands } from '../../accounts/server-commands.js';
+import type { Authority, Operation, ServerCommands } from '../../admin/server-commands.js';
 import type { Json } from '../../contract/json.js';
 import { servedHost } from '../fields.js';
 import type { Args, ArgSpec } from './args.js';

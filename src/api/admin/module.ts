@@ -3,11 +3,12 @@
 // by HTTP Basic credentials of an XMPP administrator; then the allow-list,
 // then the arguments, before anything reaches the XMPP server.
 import type { Logger } from 'pino';
-import type { AdminLogin } from '../../accounts/admin-login.js';
+import type { AdminLogin } from '../../admin/login.js';
 import { Refusal } from '../../contract/refusal.js';
-import { describeMissing, type OfferedNodes, type ServerCapabilities } from '../../accounts/server-capabilities.js';
-import type { Authority, ServerCommands } from '../../accounts/server-commands.js';
+import { describeMissing, type OfferedNodes, type ServerCapabilities } from '../../admin/capabilities.js';
+import type { Authority, ServerCommands } from '../../admin/server-commands.js';
 import type { AdminMount } from '../../config/config.js';
+import type { CredentialRevocations } from '../../shared/credential-revocations.js';
 import { keyCheck } from '../key.js';
 import type { ApiModule, RouteInput } from '../module.js';
 import { readArgs } from './args.js';
@@ -18,6 +19,8 @@ import { nodeMatcher } from './node-patterns.js';
 export interface AdminDeps {
   server: ServerCommands;
   adminLogin: AdminLogin;
+  /** What Basic credentials remembered by this mount are subject to. */
+  revocations: CredentialRevocations;
   capabilities: ServerCapabilities;
   hosts: readonly string[];
   log: Logger;
@@ -26,7 +29,7 @@ export interface AdminDeps {
 export function adminModule(mount: AdminMount, deps: AdminDeps): ApiModule {
   const { server, hosts } = deps;
   const log = deps.log.child({ component: 'admin', mount: mount.path });
-  const basic = mount.key === undefined ? new BasicAuth({ login: deps.adminLogin, hosts }) : undefined;
+  const basic = mount.key === undefined ? new BasicAuth({ login: deps.adminLogin, revocations: deps.revocations, hosts }) : undefined;
   const requireKey = keyCheck(mount.key);
   const nodeAllowed = nodeMatcher(mount.allowedNodes);
   const allowed = new Set(mount.allowedCommands);

@@ -7,11 +7,12 @@
 import { listCommandsByHost } from '../xmpp/adhoc.js';
 import { ADMIN_NS } from '../xmpp/admin-commands.js';
 import { passesSaslprep } from '../xmpp/password-prep.js';
-import { jidOf, type Account, type UserLogin } from './accounts.js';
+import type { UserLogin } from '../backends/backend.js';
+import { jidOf, type Account } from '../contract/account.js';
 import type { LoginLimits } from '../limits/login-limits.js';
 import { attempt, isWrongPassword } from '../contract/xmpp-outcome.js';
 import { Refusal } from '../contract/refusal.js';
-import { missingNodes, type OfferedNodes } from './server-capabilities.js';
+import { missingNodes, type OfferedNodes } from './capabilities.js';
 
 /** A verified administrator and the command nodes the server offers it. */
 export interface AdminGrant {
