@@ -5,7 +5,7 @@
 // (mod_announce) access rules allow, and refuses them to everyone else, so
 // that list is what this account may do as an admin, host by host.
 import { listCommandsByHost } from '../xmpp/adhoc.js';
-import { ADMIN_NS } from '../xmpp/admin-commands.js';
+import { ADMIN_NS } from '../xmpp/service-admin.js';
 import { passesSaslprep } from '../xmpp/password-prep.js';
 import type { UserLogin } from '../backends/backend.js';
 import { jidOf, type Account } from '../contract/account.js';

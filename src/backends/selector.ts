@@ -8,8 +8,7 @@ import { explainFailure } from '../contract/xmpp-outcome.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
 import { serverSoftware } from '../xmpp/server-identity.js';
 import type { BackendDeps, BackendEntry, ServerBackend } from './backend.js';
-import type { ServerChoice } from './kinds.js';
-import { BACKENDS, backendNamed, backendRecognising } from './registry.js';
+import { BACKENDS, backendNamed, backendRecognising, type ServerChoice } from './registry.js';
 
 export interface Chosen {
   entry: BackendEntry;

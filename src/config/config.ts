@@ -1,5 +1,5 @@
 // The resolved configuration every other part of the bridge reads.
-import type { ServerChoice } from '../backends/kinds.js';
+import type { ServerChoice } from '../backends/registry.js';
 import type { WindowLimit } from '../limits/window.js';
 import type { LogLevel } from './schema.js';
 

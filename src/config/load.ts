@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, dirname, resolve } from 'node:path';
 import * as t from 'io-ts';
 import { parseDocument } from 'yaml';
-import { SERVER_KINDS } from '../backends/kinds.js';
+import { SERVER_KINDS } from '../backends/registry.js';
 import { nameprep, nodeprep } from '../xmpp/stringprep.js';
 import type { WindowLimit } from '../limits/window.js';
 import type { BridgeConfig, Mount } from './config.js';

@@ -3,7 +3,7 @@
 // re-passworded or kicked, whoever asks (register key, admin key, adhoc).
 import { expect } from 'chai';
 import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
-import { adminNode } from '../../src/xmpp/admin-commands.js';
+import { adminNode } from '../../src/xmpp/service-admin.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { bridgeConfig, canLogIn, KEY } from '../support/fixtures.js';
 

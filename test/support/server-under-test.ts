@@ -4,12 +4,12 @@
 // (`for (const kind of SERVER_KINDS)` around their describe blocks).
 import type { Element } from '@xmpp/xml';
 import { ADMIN_OPERATIONS, REGISTER_ENDPOINTS, type Operation, type RegisterEndpoint } from '../../src/backends/backend.js';
-import { SERVER_KINDS, type ServerKind } from '../../src/backends/kinds.js';
+import { SERVER_KINDS, type ServerKind } from '../../src/backends/registry.js';
 import { backendNamed } from '../../src/backends/registry.js';
 import { startEjabberd, type ThrowawayEjabberd } from '../../src/dev/ejabberd.js';
 import { startProsody, type ThrowawayProsody } from '../../src/dev/prosody.js';
 import { executeCommand } from '../../src/xmpp/adhoc.js';
-import { ADMIN_NS, adminNode } from '../../src/xmpp/admin-commands.js';
+import { ADMIN_NS, adminNode } from '../../src/xmpp/service-admin.js';
 import { LoginRefused } from '../../src/xmpp/errors.js';
 import type { UserSession } from '../../src/xmpp/login.js';
 import { asUser, bridgeConfig } from './fixtures.js';

@@ -12,13 +12,12 @@ import { LoginLimits } from '../../src/limits/login-limits.js';
 import { Refusal } from '../../src/contract/refusal.js';
 import { explainFailure } from '../../src/contract/xmpp-outcome.js';
 import { ADMIN_OPERATIONS, REGISTER_ENDPOINTS, type UserLogin } from '../../src/backends/backend.js';
-import { SERVER_KINDS } from '../../src/backends/kinds.js';
-import { BACKENDS, backendNamed } from '../../src/backends/registry.js';
+import { BACKENDS, backendNamed, SERVER_KINDS } from '../../src/backends/registry.js';
 import { ServerBackends, type Identified } from '../../src/backends/selector.js';
 import { supportTable } from '../../src/backends/table.js';
 import { CommandNoteFailure, CommandNotCompleted, requireCompleted, type CommandResult } from '../../src/xmpp/adhoc.js';
 import { StanzaFailure } from '../../src/xmpp/errors.js';
-import { userStats } from '../../src/xmpp/prosody-commands.js';
+import { userStats } from '../../src/backends/prosody/commands.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const NS_COMMANDS = 'http://jabber.org/protocol/commands';
