@@ -24,6 +24,16 @@ export interface Identified {
   by: 'config' | 'server' | 'default';
 }
 
+/** How an identification is logged: a warning when the server was not recognised. */
+export function identificationNotice(identified: Identified): { level: 'warn' | 'info'; message: string } {
+  return identified.by === 'default'
+    ? {
+        level: 'warn',
+        message: `the XMPP server did not say it is one of the servers the bridge knows; using the ${identified.kind} back end (set xmpp.server to choose)`,
+      }
+    : { level: 'info', message: 'xmpp server back end chosen' };
+}
+
 export interface ServerBackendsOptions {
   choice: ServerChoice;
   /** The host asked (the bridge account's domain). */

@@ -42,7 +42,8 @@ export class BridgeMetrics implements HttpObserver, XmppObserver {
   readonly #xmppRequests: Counter<'operation' | 'outcome'>;
   readonly #xmppDuration: Histogram<'operation' | 'outcome'>;
 
-  constructor({ session, userSessionsOpen, limit }: MetricSources) {
+  /** The HTTP and XMPP observers' metrics; the gauges come with watch(), once the parts they read exist. */
+  constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
@@ -83,6 +84,11 @@ export class BridgeMetrics implements HttpObserver, XmppObserver {
       buckets: SECONDS,
       registers,
     });
+  }
+
+  /** Adds the gauges read from the bridge's sessions and in-flight bound at scrape time. */
+  watch({ session, userSessionsOpen, limit }: MetricSources): void {
+    const registers = [this.registry];
     new Gauge({
       name: `${PREFIX}xmpp_session_up`,
       help: "1 while at least one of the bridge's own XMPP sessions is connected and logged in, else 0",

@@ -7,7 +7,7 @@ import { jidOf, type Account } from '../../contract/account.js';
 import { Refusal } from '../../contract/refusal.js';
 import { attempt, type Explanations } from '../../contract/xmpp-outcome.js';
 import { accountExists } from './account-probe.js';
-import { CLUSTER_SETTLE_MS } from '../../xmpp/connector.js';
+import { askAgainAfterSettle } from '../../xmpp/cluster-settle.js';
 import {
   addUser,
   announce,
@@ -89,12 +89,8 @@ function ejabberdBackend({ session, limits }: BackendDeps): ServerBackend {
     const last = await attempt(() => readLastLogin(session, account.host, jidOf(account)));
     if (last.kind !== 'never') return true;
     const probe = () => attempt(() => accountExists(session, account.host, jidOf(account)));
-    if (await probe()) return true;
-    // In a cluster, mnesia applies a registration on the other nodes a few ms
-    // after the registering node answered (seen 2-4 times in 1,000, visible
-    // 2-4 ms later): "absent" is asked once more before it is believed.
-    await new Promise((resolve) => setTimeout(resolve, CLUSTER_SETTLE_MS));
-    return probe();
+    // In a cluster, "absent" may be a registration not yet applied on this node: asked once more.
+    return askAgainAfterSettle(probe, (outcome) => 'value' in outcome && !outcome.value);
   };
   const assertExists = async (account: Account): Promise<void> => {
     if (!(await isRegistered(account))) throw new Refusal('not_exists', `${jidOf(account)} is not registered`);
