@@ -6,11 +6,9 @@
 import type { Json } from '../contract/json.js';
 import { renderBody, renderError } from '../http/render.js';
 
-/** Stands for the mount's key in request examples; never a key itself. */
-export const KEY_PLACEHOLDER = '<key>';
-
-/** The host the examples name; the README, the demo and ejabberd's default config serve it. */
-export const EXAMPLE_HOST = 'localhost';
+// Declared with the route specs, which show them in their examples.
+export { EXAMPLE_HOST, KEY_PLACEHOLDER } from '../api/spec.js';
+import { EXAMPLE_HOST } from '../api/spec.js';
 
 export interface Example {
   summary: string;
@@ -43,42 +41,6 @@ export function errorExamples(examples: Record<string, { summary: string; error:
   }
   return { json, xml };
 }
-
-export interface RouteExamples {
-  /** The request body (POST) or the query fields but the key (GET). */
-  request: Record<string, string>;
-  answers: Record<string, Example>;
-}
-
-/** Request bodies and successful answers of module register's routes. */
-export const REGISTER_EXAMPLES = {
-  register: {
-    request: { key: KEY_PLACEHOLDER, username: 'alice', host: EXAMPLE_HOST, password: 's3cret' },
-    answers: {
-      ok: { summary: 'Registered', value: 'ok' },
-      hooks: { summary: 'Registered; the private_email hook could not keep the e-mail', value: { private_email: 'not_set' } },
-    },
-  },
-  unregister: {
-    request: { key: KEY_PLACEHOLDER, username: 'alice', host: EXAMPLE_HOST, password: 's3cret' },
-    answers: { ok: { summary: 'Removed', value: 'ok' } },
-  },
-  change_password: {
-    request: { key: KEY_PLACEHOLDER, username: 'alice', host: EXAMPLE_HOST, old_password: 's3cret', new_password: 'n3w-s3cret' },
-    answers: { ok: { summary: 'Changed', value: 'ok' } },
-  },
-  force_change_password: {
-    request: { key: KEY_PLACEHOLDER, username: 'alice', host: EXAMPLE_HOST, new_password: 'reset-by-admin' },
-    answers: { ok: { summary: 'Set', value: 'ok' } },
-  },
-  is_registered: {
-    request: { username: 'alice', host: EXAMPLE_HOST },
-    answers: {
-      yes: { summary: 'The account exists', value: true },
-      no: { summary: 'No such account', value: false },
-    },
-  },
-} satisfies Record<string, RouteExamples>;
 
 /** Arguments and result of the admin commands, as in the README's command table. */
 export const ADMIN_EXAMPLES: Readonly<Record<string, { args: Json[]; result: Json }>> = {

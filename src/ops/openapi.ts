@@ -3,8 +3,11 @@
 // Each module's operations are described here from the contract, not read
 // off the modules' route lists, so the drift test (test/integration/ops.test.ts)
 // can compare this document with the routes the app really serves.
+import { REGISTER_ROUTES, type RegisterRoutes } from '../api/register/routes.js';
+import { fieldSchema, type FieldSpec } from '../api/spec.js';
 import type { AdminMount, Mount } from '../config/config.js';
 import type { Json } from '../contract/json.js';
+import { errorNamesOf } from '../http/contract.js';
 import {
   ADMIN_EXAMPLES,
   answerExamples,
@@ -13,9 +16,7 @@ import {
   errorExamples,
   EXAMPLE_HOST,
   KEY_PLACEHOLDER,
-  REGISTER_EXAMPLES,
   type Example,
-  type RouteExamples,
 } from './openapi-examples.js';
 import { mountDescription } from './openapi-modules.js';
 import { VERSION } from './version.js';
@@ -27,6 +28,8 @@ export interface OpenApiInput {
   mounts: Mount[];
   /** Whether /metrics is served on the main listener. */
   metricsOnMain: boolean;
+  /** Module register's routes (default: the module's own; a test may change them). */
+  registerRoutes?: RegisterRoutes;
 }
 
 /** Where the document itself is served. */
@@ -42,7 +45,6 @@ export const BODY_KEY_EXTENSION = 'x-body-key-scheme';
 // ---- shared pieces ---------------------------------------------------------
 
 const text = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });
-const secret = (description: string): Schema => text(description, { minLength: 1, format: 'password', writeOnly: true });
 
 const errorBody = (names: string[] | undefined, description: string): Schema => ({
   type: 'object',
@@ -74,50 +76,50 @@ function response(description: string, schema: Schema, examples: MediaExamples, 
   };
 }
 
-type ErrorSpec = [description: string, schema: Schema, headers?: Record<string, unknown>];
+type ErrorSpec = [description: string, detail: string, headers?: Record<string, unknown>];
 
-/** The error responses, one per status; operations pick theirs by status. */
+/** The error responses, one per status; operations pick theirs by status. Error names: the contract's mapping. */
 const ERROR_SPECS: Record<string, ErrorSpec> = {
   '400': [
     'Bad input: malformed JSON, a field of the wrong type, a missing or empty field (missing_parameters), a name that fails nodeprep/nameprep (stringprep), or ?format other than json/xml',
-    errorBody(['bad_request', 'missing_parameters', 'stringprep'], 'detail says what is wrong'),
+    'detail says what is wrong',
   ],
   '401': [
     'The key (or the HTTP Basic credentials) is missing or wrong',
-    errorBody(['not_allowed'], 'no detail'),
+    'no detail',
     { 'WWW-Authenticate': { description: 'Sent when HTTP Basic credentials are expected', schema: { type: 'string' } } },
   ],
   '403': [
     'Not allowed: a host the bridge does not serve, a wrong account password, a command not allowed, or a refusal by the XMPP server',
-    errorBody(['not_allowed'], 'no detail'),
+    'no detail',
   ],
-  '404': ['No such account (not_exists), or no such command', errorBody(['not_exists'], 'no detail')],
-  '409': ['The account already exists', errorBody(['exists'], 'no detail')],
-  '413': ['The body is larger than limits.body_bytes', errorBody(['bad_request'], 'detail gives the limit')],
-  '415': ['The body is not JSON (Content-Type must be application/json)', errorBody(['bad_request'], '')],
+  '404': ['No such account (not_exists), or no such command', 'no detail'],
+  '409': ['The account already exists', 'no detail'],
+  '413': ['The body is larger than limits.body_bytes', 'detail gives the limit'],
+  '415': ['The body is not JSON (Content-Type must be application/json)', ''],
   '429': [
     'Too many requests: the XMPP server throttles, or the failed-login budget (limits.failed_logins) is spent',
-    errorBody(['too_many_requests'], ''),
+    '',
     { 'Retry-After': { description: 'Seconds to wait, when known', schema: { type: 'integer' } } },
   ],
-  '500': ['Unexpected error, logged with the request id', errorBody(['internal_error'], '')],
+  '500': ['Unexpected error, logged with the request id', ''],
   '501': [
     "The XMPP server does not offer this operation: a module not enabled, or a server whose back end cannot do it (on Prosody: registered_users, registered_users_number, get_last, set_motd, delete_motd; see docs/servers.md)",
-    errorBody(['not_supported'], ''),
+    '',
   ],
   '502': [
     'The XMPP server answered with an error the contract has no name for (error is its condition, e.g. internal_server_error), or reported a failure in a completed command (command_failed, detail quotes its note)',
-    errorBody(undefined, ''),
+    '',
   ],
-  '503': ['Nothing was sent: no XMPP session to the server right now, or too many requests in flight (then Retry-After)', errorBody(['service_unavailable'], 'detail says why')],
-  '504': ['Sent, but no answer in time or the connection was lost: the outcome is unknown (check, e.g. is_registered, before retrying)', errorBody(['timeout'], '')],
+  '503': ['Nothing was sent: no XMPP session to the server right now, or too many requests in flight (then Retry-After)', 'detail says why'],
+  '504': ['Sent, but no answer in time or the connection was lost: the outcome is unknown (check, e.g. is_registered, before retrying)', ''],
 };
 
 /** The error responses as the document has them, with an example of each error name a status carries. */
 const ERRORS: Record<string, Schema> = Object.fromEntries(
-  Object.entries(ERROR_SPECS).map(([status, [description, schema, headers]]) => [
+  Object.entries(ERROR_SPECS).map(([status, [description, detail, headers]]) => [
     status,
-    response(description, schema, errorExamples(ERROR_EXAMPLES[status] ?? {}), headers),
+    response(description, errorBody(errorNamesOf(Number(status)), detail), errorExamples(ERROR_EXAMPLES[status] ?? {}), headers),
   ]),
 );
 
@@ -131,142 +133,59 @@ const BODY_STATUSES = ['400', '413', '415'];
 const FORMAT_PARAMETER = { $ref: '#/components/parameters/Format' };
 
 // ---- module register -------------------------------------------------------
-
-interface FieldSpec {
-  name: string;
-  schema: Schema;
-}
-
-const USERNAME: FieldSpec = { name: 'username', schema: text('Local part of the JID; nodeprep-normalised', { minLength: 1 }) };
-const HOST: FieldSpec = { name: 'host', schema: text('One of the bridge\'s configured hosts; nameprep-normalised', { minLength: 1 }) };
-const KEY: FieldSpec = {
-  name: 'key',
-  schema: secret(`The mount's key (on the API page, Authorize fills in the \`${KEY_PLACEHOLDER}\` placeholder)`),
-};
-
-interface RegisterOperation {
-  method: 'get' | 'post';
-  summary: string;
-  description: string;
-  fields: FieldSpec[];
-  optional?: FieldSpec[];
-  ok: [string, Schema];
-  statuses: string[];
-  examples: RouteExamples;
-}
-
-const OK: Schema = { type: 'string', enum: ['ok'] };
-
-/** Module register's routes (below the mount), from CONTRACT.md "Module register". */
-const REGISTER: Record<string, RegisterOperation> = {
-  register: {
-    method: 'post',
-    summary: 'Register a new account',
-    description:
-      'Registers username@host with the password. After success the registration hooks run; if any adds a pair the answer is the object of all pairs (e.g. {"private_email":"not_set"}), else "ok".',
-    fields: [KEY, USERNAME, HOST, { name: 'password', schema: secret('Password of the new account') }],
-    optional: [{ name: 'email', schema: text('Read by the private_email hook, when the mount has it') }],
-    ok: [
-      '"ok", or the pairs the registration hooks added',
-      {
-        anyOf: [
-          OK,
-          { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
-        ],
-      },
-    ],
-    statuses: ['401', '403', '409'],
-    examples: REGISTER_EXAMPLES.register,
-  },
-  unregister: {
-    method: 'post',
-    summary: 'Remove an account, given its password',
-    description: 'A wrong password answers 403 not_allowed; an unknown account 404 not_exists.',
-    fields: [KEY, USERNAME, HOST, { name: 'password', schema: secret('The account\'s password') }],
-    ok: ['"ok"', OK],
-    statuses: ['401', '403', '404'],
-    examples: REGISTER_EXAMPLES.unregister,
-  },
-  change_password: {
-    method: 'post',
-    summary: "Change an account's password, given the old one",
-    description: 'The bridge logs in as the account with old_password (a wrong one answers 403 not_allowed).',
-    fields: [
-      KEY,
-      USERNAME,
-      HOST,
-      { name: 'old_password', schema: secret('The current password') },
-      { name: 'new_password', schema: secret('The new password') },
-    ],
-    ok: ['"ok"', OK],
-    statuses: ['401', '403', '404'],
-    examples: REGISTER_EXAMPLES.change_password,
-  },
-  force_change_password: {
-    method: 'post',
-    summary: "Set an account's password without the old one (key required)",
-    description: 'An unknown account answers 404 not_exists.',
-    fields: [KEY, USERNAME, HOST, { name: 'new_password', schema: secret('The new password') }],
-    ok: ['"ok"', OK],
-    statuses: ['401', '403', '404'],
-    examples: REGISTER_EXAMPLES.force_change_password,
-  },
-  is_registered: {
-    method: 'get',
-    summary: 'Whether an account exists',
-    description: "Answers true or false. The key, username and host come in the query string (the key as the mount's security scheme).",
-    fields: [KEY, USERNAME, HOST],
-    ok: ['true or false', { type: 'boolean' }],
-    statuses: ['401', '403'],
-    examples: REGISTER_EXAMPLES.is_registered,
-  },
-};
+// From the routes' own declarations (../api/register/routes.ts).
 
 function registerOperations(
   mount: Mount,
   keyScheme: string,
   operationId: (route: string) => string,
+  routes: RegisterRoutes,
 ): Record<string, Schema> {
   const paths: Record<string, Schema> = {};
   const hooks = mount.module === 'register' && mount.hooks.length > 0;
-  for (const [route, op] of Object.entries(REGISTER)) {
-    const fields = [...op.fields, ...(op.optional ?? [])];
-    const statuses = [...new Set([...op.statuses, ...(op.method === 'post' ? BODY_STATUSES : ['400']), ...XMPP_STATUSES])].sort();
+  for (const [route, { spec }] of Object.entries(routes)) {
+    const method = spec.method === 'GET' ? 'get' : 'post';
+    const required = Object.entries<FieldSpec>(spec.fields);
+    const optional = Object.entries<FieldSpec>(spec.optional ?? {});
+    const statuses = [...new Set([...spec.statuses.map(String), ...(method === 'post' ? BODY_STATUSES : ['400']), ...XMPP_STATUSES])].sort();
     // The hooks' answer is shown only where the mount has hooks.
-    const answers = Object.fromEntries(Object.entries(op.examples.answers).filter(([name]) => hooks || name !== 'hooks'));
+    const answers = Object.fromEntries(Object.entries(spec.examples.answers).filter(([name]) => hooks || name !== 'hooks'));
     const operation: Schema = {
       operationId: operationId(route),
       tags: [mount.path],
-      summary: op.summary,
-      description: op.description,
+      summary: spec.summary,
+      description: spec.description,
       parameters:
-        op.method === 'get'
+        method === 'get'
           ? [
               // The key is the mount's security scheme (apiKey in the query), not a parameter.
-              ...op.fields
-                .filter((f) => f !== KEY)
-                .map((f) => ({ name: f.name, in: 'query', required: true, schema: f.schema, example: op.examples.request[f.name] })),
+              ...required
+                .filter(([name]) => name !== 'key')
+                .map(([name, field]) => ({ name, in: 'query', required: true, schema: fieldSchema(field, true), example: spec.examples.request[name] })),
               FORMAT_PARAMETER,
             ]
           : [FORMAT_PARAMETER],
       responses: {
-        '200': response(op.ok[0], op.ok[1], answerExamples(answers)),
+        '200': response(spec.ok.description, spec.ok.schema, answerExamples(answers)),
         ...Object.fromEntries(statuses.map((s) => [s, ref(s)])),
       },
     };
-    if (op.method === 'get') {
+    if (method === 'get') {
       operation.security = [{ [keyScheme]: [] }];
     } else {
       operation[BODY_KEY_EXTENSION] = keyScheme;
-      const example = hooks && route === 'register' ? { ...op.examples.request, email: 'alice@example.org' } : op.examples.request;
+      const example = hooks && route === 'register' ? { ...spec.examples.request, email: 'alice@example.org' } : spec.examples.request;
       operation.requestBody = {
         required: true,
         content: {
           'application/json': {
             schema: {
               type: 'object',
-              required: op.fields.map((f) => f.name),
-              properties: Object.fromEntries(fields.map((f) => [f.name, f.schema])),
+              required: required.map(([name]) => name),
+              properties: Object.fromEntries([
+                ...required.map(([name, field]): [string, Schema] => [name, fieldSchema(field, true)]),
+                ...optional.map(([name, field]): [string, Schema] => [name, fieldSchema(field, false)]),
+              ]),
               // mod_restful's clients send extras (host to admin, email to register): ignored.
               additionalProperties: true,
             },
@@ -275,7 +194,7 @@ function registerOperations(
         },
       };
     }
-    paths[route] = { [op.method]: operation };
+    paths[route] = { [method]: operation };
   }
   return paths;
 }
@@ -301,7 +220,7 @@ function adminOperation(mount: AdminMount, operationId: string, keyScheme: strin
       },
     },
   };
-  if (keyed) properties.key = KEY.schema;
+  if (keyed) properties.key = fieldSchema(REGISTER_ROUTES.register.spec.fields.key, true);
   const statuses = [...new Set(['400', '401', '403', '404', '409', ...BODY_STATUSES, ...XMPP_STATUSES])].sort();
   // Examples of the commands this mount allows (one the table knows when it allows none of those).
   const known = mount.allowedCommands.filter((c) => Object.hasOwn(ADMIN_EXAMPLES, c));
@@ -483,7 +402,7 @@ export function openApiDocument(input: OpenApiInput): Record<string, unknown> {
     const keyScheme = mount.module === 'register' || mount.key !== undefined ? schemeName(`${mount.path}_key`) : undefined;
     if (keyScheme !== undefined) securitySchemes[keyScheme] = keySchemeFor(mount, input.basePath);
     if (mount.module === 'register') {
-      const routes = registerOperations(mount, keyScheme ?? '', (r) => operationId(`${mount.path}_${r}`));
+      const routes = registerOperations(mount, keyScheme ?? '', (r) => operationId(`${mount.path}_${r}`), input.registerRoutes ?? REGISTER_ROUTES);
       for (const [route, item] of Object.entries(routes)) paths[`${prefix}/${route}`] = item;
     } else {
       paths[prefix] = adminOperation(mount, operationId(`${mount.path}_command`), keyScheme);
