@@ -8,7 +8,6 @@ import { renderBody, renderError } from '../http/render.js';
 
 // Declared with the route specs, which show them in their examples.
 export { EXAMPLE_HOST, KEY_PLACEHOLDER } from '../api/spec.js';
-import { EXAMPLE_HOST } from '../api/spec.js';
 
 export interface Example {
   summary: string;
@@ -41,27 +40,6 @@ export function errorExamples(examples: Record<string, { summary: string; error:
   }
   return { json, xml };
 }
-
-/** Arguments and result of the admin commands, as in the README's command table. */
-export const ADMIN_EXAMPLES: Readonly<Record<string, { args: Json[]; result: Json }>> = {
-  register: { args: ['alice', EXAMPLE_HOST, 's3cret'], result: { ok: `User alice@${EXAMPLE_HOST} successfully registered` } },
-  unregister: { args: ['alice', EXAMPLE_HOST], result: { ok: '' } },
-  change_password: { args: ['alice', EXAMPLE_HOST, 'n3w-s3cret'], result: 'ok' },
-  check_account: { args: ['alice', EXAMPLE_HOST], result: true },
-  registered_users: { args: [EXAMPLE_HOST], result: ['admin', 'alice'] },
-  registered_users_number: { args: [EXAMPLE_HOST], result: 2 },
-  connected_users: { args: [], result: [`alice@${EXAMPLE_HOST}/phone`] },
-  connected_users_number: { args: [], result: 1 },
-  kick_user: { args: ['alice', EXAMPLE_HOST], result: 1 },
-  get_last: { args: ['alice', EXAMPLE_HOST], result: { timestamp: '2024-05-01T10:00:00.000Z', status: '' } },
-  send_announcement: { args: [EXAMPLE_HOST, 'Maintenance', 'Down at 10:00\nBack at 10:30'], result: 'ok' },
-  set_motd: { args: [EXAMPLE_HOST, 'Welcome', 'Be nice'], result: 'ok' },
-  delete_motd: { args: [EXAMPLE_HOST], result: 'ok' },
-  adhoc: {
-    args: ['http://jabber.org/protocol/admin#get-registered-users-num', {}, EXAMPLE_HOST],
-    result: { registeredusersnum: '2' },
-  },
-};
 
 /** The command an admin mount's examples show when it allows none the table knows. */
 export const DEFAULT_ADMIN_EXAMPLE = 'registered_users';

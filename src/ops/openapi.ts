@@ -8,8 +8,9 @@ import { fieldSchema, type FieldSpec } from '../api/spec.js';
 import type { AdminMount, Mount } from '../config/config.js';
 import type { Json } from '../contract/json.js';
 import { errorNamesOf } from '../http/contract.js';
+import { argsSchema, resultSchema, signature, type CommandSpec } from '../api/admin/command-spec.js';
+import { COMMANDS } from '../api/admin/commands.js';
 import {
-  ADMIN_EXAMPLES,
   answerExamples,
   DEFAULT_ADMIN_EXAMPLE,
   ERROR_EXAMPLES,
@@ -30,6 +31,8 @@ export interface OpenApiInput {
   metricsOnMain: boolean;
   /** Module register's routes (default: the module's own; a test may change them). */
   registerRoutes?: RegisterRoutes;
+  /** The admin commands (default: the built-in ones); commands a server describes at run time are added here. */
+  commands?: readonly CommandSpec[];
 }
 
 /** Where the document itself is served. */
@@ -41,6 +44,9 @@ export const openApiPath = (basePath: string): string => `${basePath}/openapi.js
  * body field, so the API page reads this to fill the body's key in.
  */
 export const BODY_KEY_EXTENSION = 'x-body-key-scheme';
+
+/** The extension on an admin mount's operation listing its allowed commands: summary, signature, args and result schemas. */
+export const COMMANDS_EXTENSION = 'x-commands';
 
 // ---- shared pieces ---------------------------------------------------------
 
@@ -201,7 +207,9 @@ function registerOperations(
 
 // ---- module admin ----------------------------------------------------------
 
-function adminOperation(mount: AdminMount, operationId: string, keyScheme: string | undefined): Schema {
+const BUILT_IN_SPECS: readonly CommandSpec[] = Object.values(COMMANDS).map((command) => command.spec);
+
+function adminOperation(mount: AdminMount, operationId: string, keyScheme: string | undefined, commands: readonly CommandSpec[]): Schema {
   const keyed = keyScheme !== undefined;
   const properties: Record<string, Schema> = {
     command: text('An ejabberd command name from the mount\'s allowed_commands', { minLength: 1 }),
@@ -222,12 +230,21 @@ function adminOperation(mount: AdminMount, operationId: string, keyScheme: strin
   };
   if (keyed) properties.key = fieldSchema(REGISTER_ROUTES.register.spec.fields.key, true);
   const statuses = [...new Set(['400', '401', '403', '404', '409', ...BODY_STATUSES, ...XMPP_STATUSES])].sort();
+  const specOf = (name: string) => commands.find((command) => command.name === name);
   // Examples of the commands this mount allows (one the table knows when it allows none of those).
-  const known = mount.allowedCommands.filter((c) => Object.hasOwn(ADMIN_EXAMPLES, c));
+  const known = mount.allowedCommands.filter((c) => specOf(c)?.example !== undefined);
   const shown = (known.length > 0 ? known : [DEFAULT_ADMIN_EXAMPLE]).flatMap((c) => {
-    const example = ADMIN_EXAMPLES[c];
-    return example ? [{ command: c, ...example }] : [];
+    const example = specOf(c)?.example;
+    return example ? [{ command: c, args: [...example.args], result: example.result }] : [];
   });
+  // Each allowed command's arguments and result, from its spec, for clients and generators.
+  const allowed = mount.allowedCommands.flatMap((c) => {
+    const spec = specOf(c);
+    return spec ? [spec] : [];
+  });
+  const commandSchemas = Object.fromEntries(
+    allowed.map((spec) => [spec.name, { summary: spec.summary, signature: signature(spec), args: argsSchema(spec), result: resultSchema(spec.result) }]),
+  );
   const requests = Object.fromEntries(
     shown.map(({ command, args }) => [
       command,
@@ -247,6 +264,7 @@ function adminOperation(mount: AdminMount, operationId: string, keyScheme: strin
         'A command outside allowed_commands answers 403 not_allowed; an unknown command or wrong arguments 400 bad_request. ' +
         'Results keep ejabberd\'s command result shapes: {"ok": text} or {"error": text} for a result tuple, a string, an integer, a list as an array, a record as an object.',
       ...(keyed ? { [BODY_KEY_EXTENSION]: keyScheme } : { security: [{ basicAuth: [] }] }),
+      [COMMANDS_EXTENSION]: commandSchemas,
       parameters: [FORMAT_PARAMETER],
       requestBody: {
         required: true,
@@ -405,7 +423,7 @@ export function openApiDocument(input: OpenApiInput): Record<string, unknown> {
       const routes = registerOperations(mount, keyScheme ?? '', (r) => operationId(`${mount.path}_${r}`), input.registerRoutes ?? REGISTER_ROUTES);
       for (const [route, item] of Object.entries(routes)) paths[`${prefix}/${route}`] = item;
     } else {
-      paths[prefix] = adminOperation(mount, operationId(`${mount.path}_command`), keyScheme);
+      paths[prefix] = adminOperation(mount, operationId(`${mount.path}_command`), keyScheme, input.commands ?? BUILT_IN_SPECS);
     }
   }
   Object.assign(paths, opsPaths(input));

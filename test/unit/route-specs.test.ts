@@ -3,10 +3,13 @@
 // document, with nothing else edited.
 import { expect } from 'chai';
 import type { Accounts } from '../../src/accounts/accounts.js';
+import { readCommandArgs } from '../../src/api/admin/args.js';
+import type { CommandSpec } from '../../src/api/admin/command-spec.js';
+import { COMMANDS } from '../../src/api/admin/commands.js';
 import { registerModule } from '../../src/api/register/module.js';
 import { REGISTER_ROUTES, type RegisterRoutes } from '../../src/api/register/routes.js';
 import { textField } from '../../src/api/spec.js';
-import type { RegisterMount } from '../../src/config/config.js';
+import type { AdminMount, RegisterMount } from '../../src/config/config.js';
 import { Refusal } from '../../src/contract/refusal.js';
 import { openApiDocument } from '../../src/ops/openapi.js';
 
@@ -59,5 +62,46 @@ describe('route specs', () => {
     const body = unregisterBody(changed);
     expect(body?.required).to.deep.equal(['key', 'username', 'host', 'password', 'reason']);
     expect(body?.properties.reason).to.deep.equal({ type: 'string', description: 'Why the account goes', minLength: 1 });
+  });
+
+  it('drive admin argument validation and the OpenAPI entry of a command described at run time', () => {
+    // As ejabberd's mod_adhoc_api would describe a command: names, argument names in order, types, result.
+    const discovered: CommandSpec = {
+      name: 'set_presence_count',
+      summary: 'A made-up command with a list of tuples',
+      args: [
+        { name: 'host', type: 'string' },
+        { name: 'limit', type: 'integer' },
+        { name: 'items', type: { list: { name: 'item', type: { tuple: [{ name: 'jid', type: 'string' }, { name: 'weight', type: 'integer' }] } } } },
+      ],
+      result: { kind: 'value', value: { name: 'count', type: 'integer' } },
+      example: { args: ['localhost', 3, [{ jid: 'a@localhost', weight: 1 }]], result: 1 },
+    };
+    const reasonOf = (given: unknown) => {
+      try {
+        readCommandArgs(discovered, given);
+        return 'ok';
+      } catch (error) {
+        return error instanceof Refusal ? `${error.reason}: ${error.detail}` : String(error);
+      }
+    };
+    expect(reasonOf(['localhost', 3, [{ jid: 'a@localhost', weight: 1 }]])).to.equal('ok');
+    expect(reasonOf(['localhost', 3])).to.equal('bad_request: set_presence_count takes args [host, limit, items]; got 2');
+    expect(reasonOf(['localhost', '3', []])).to.match(/^bad_request: args\[1\] \(limit\) must be an integer/);
+    expect(reasonOf(['localhost', 3, [{ jid: 'a@localhost', weight: 'x' }]])).to.match(/must be an integer/);
+    expect(readCommandArgs(discovered, ['localhost', 3, []]).value('limit')).to.equal(3);
+
+    const admin: AdminMount = { module: 'admin', path: 'admin', key: KEY, allowedCommands: ['register', 'set_presence_count'], allowedNodes: [] };
+    const commands = [...Object.values(COMMANDS).map((c) => c.spec), discovered];
+    const document = openApiDocument({ basePath: '/api', mounts: [admin], metricsOnMain: false, commands }) as {
+      paths: Record<string, { post: Record<string, unknown> & { requestBody: { content: { 'application/json': { examples: Record<string, unknown> } } } } }>;
+    };
+    const operation = document.paths['/api/admin']?.post;
+    const entry = (operation?.['x-commands'] as Record<string, { signature: string; args: { prefixItems: unknown[]; minItems: number } }>)
+      .set_presence_count;
+    expect(entry?.signature).to.equal('set_presence_count takes args [host, limit, items]');
+    expect(entry?.args.minItems).to.equal(3);
+    expect(entry?.args.prefixItems[2]).to.deep.include({ type: 'array', title: 'items' });
+    expect(Object.keys(operation?.requestBody.content['application/json'].examples ?? {})).to.deep.equal(['register', 'set_presence_count']);
   });
 });

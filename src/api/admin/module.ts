@@ -11,7 +11,7 @@ import type { AdminMount } from '../../config/config.js';
 import type { CredentialRevocations } from '../../shared/credential-revocations.js';
 import { keyCheck } from '../key.js';
 import type { ApiModule, RouteInput } from '../module.js';
-import { readArgs } from './args.js';
+import { readCommandArgs } from './args.js';
 import { BasicAuth } from './basic-auth.js';
 import { commandNamed, COMMANDS } from './commands.js';
 import { nodeMatcher } from './node-patterns.js';
@@ -81,7 +81,7 @@ export function adminModule(mount: AdminMount, deps: AdminDeps): ApiModule {
           if (command === undefined) {
             throw new Refusal('bad_request', `unknown command; known: ${Object.keys(COMMANDS).join(', ')}`);
           }
-          const args = readArgs(name, command.args, input.fields.args);
+          const args = readCommandArgs(command.spec, input.fields.args);
           return command.run({ server, authority, hosts, nodeAllowed }, args);
         },
       },
