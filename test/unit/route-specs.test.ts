@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import type { Accounts } from '../../src/accounts/accounts.js';
 import { readCommandArgs } from '../../src/api/admin/args.js';
-import type { CommandSpec } from '../../src/api/admin/command-spec.js';
+import { specOfDescribed, type CommandSpec } from '../../src/api/admin/command-spec.js';
 import { COMMANDS } from '../../src/api/admin/commands.js';
 import { registerModule } from '../../src/api/register/module.js';
 import { REGISTER_ROUTES, type RegisterRoutes } from '../../src/api/register/routes.js';
@@ -103,5 +103,27 @@ describe('route specs', () => {
     expect(entry?.args.minItems).to.equal(3);
     expect(entry?.args.prefixItems[2]).to.deep.include({ type: 'array', title: 'items' });
     expect(Object.keys(operation?.requestBody.content['application/json'].examples ?? {})).to.deep.equal(['register', 'set_presence_count']);
+  });
+
+  it('turn a command described in ejabberd\'s command API terms into a command spec', () => {
+    const spec = specOfDescribed({
+      name: 'get_roster',
+      desc: 'Get list of contacts for a local user',
+      args: [
+        { name: 'user', type: 'binary', desc: 'Username' },
+        { name: 'host', type: 'binary' },
+      ],
+      result: {
+        name: 'contacts',
+        type: { list: { name: 'contact', type: { tuple: [{ name: 'jid', type: 'string' }, { name: 'groups', type: { list: { name: 'group', type: 'string' } } }] } } },
+      },
+    });
+    expect(spec.args).to.deep.equal([
+      { name: 'user', type: 'binary', description: 'Username' },
+      { name: 'host', type: 'binary' },
+    ]);
+    expect(readCommandArgs(spec, ['alice', 'localhost']).text('user')).to.equal('alice');
+    expect(spec.result).to.deep.include({ kind: 'value' });
+    expect(specOfDescribed({ name: 'x', desc: '', args: [], result: { name: 'res', type: 'rescode' } }).result).to.deep.equal({ kind: 'rescode' });
   });
 });

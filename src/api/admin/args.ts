@@ -116,6 +116,7 @@ function check(arg: ArgumentSpec, type: ValueType, value: unknown, where: string
     const given = value as Record<string, unknown>;
     return Object.fromEntries(type.tuple.map((member) => [member.name, check(arg, member.type, given[member.name], `${where}.${member.name}`, refuse)]));
   }
+  // string, binary, atom: text.
   if (typeof value !== 'string') return fail(refuse('must be a string'));
   switch (arg.rule ?? 'name') {
     case 'message':

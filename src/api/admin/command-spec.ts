@@ -16,8 +16,11 @@
 // error), `restuple` ({"ok": text}) or a named value of one of those types.
 import type { Json } from '../../contract/json.js';
 
+/** Scalars: ejabberd's binary, string and atom are all strings in JSON. */
+export type ScalarType = 'string' | 'binary' | 'atom' | 'integer' | 'boolean';
+
 /** A value's type. `fields` is the bridge's own: XEP-0004 field values, {FIELD: VALUE or [VALUES]} (the adhoc command). */
-export type ValueType = 'string' | 'integer' | 'boolean' | { list: NamedType } | { tuple: readonly NamedType[] } | 'fields';
+export type ValueType = ScalarType | { list: NamedType } | { tuple: readonly NamedType[] } | 'fields';
 
 /** A named value: an argument, a list's element, a tuple's member, a result. */
 export interface NamedType {
@@ -80,6 +83,7 @@ export function valueSchema(type: ValueType): Schema {
       additionalProperties: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
     };
   }
+  if (type === 'binary' || type === 'atom') return { type: 'string' };
   if (typeof type === 'string') return { type };
   if ('list' in type) return { type: 'array', items: { ...valueSchema(type.list.type), title: type.list.name } };
   return {
@@ -109,4 +113,42 @@ export function resultSchema(result: ResultSpec): Schema {
     case 'value':
       return { ...valueSchema(result.value.type), title: result.value.name };
   }
+}
+
+/**
+ * A command as a server describes it in ejabberd's command API terms
+ * (`ejabberdctl help`, mod_adhoc_api): argument names in order with their
+ * types, the result named and typed (`rescode`, `restuple` or a value), a
+ * one-line description. Type names other than the scalars above are read as
+ * strings, as ejabberd sends them.
+ */
+export interface DescribedCommand {
+  name: string;
+  desc: string;
+  args: readonly { name: string; type: DescribedType; desc?: string }[];
+  result: { name: string; type: DescribedType };
+}
+
+export type DescribedType = string | { list: { name: string; type: DescribedType } } | { tuple: readonly { name: string; type: DescribedType }[] };
+
+/** The CommandSpec of a command a server described: validation and the API document follow from it. */
+export function specOfDescribed(command: DescribedCommand): CommandSpec {
+  const { result } = command;
+  return {
+    name: command.name,
+    summary: command.desc,
+    args: command.args.map((arg) => ({ name: arg.name, type: valueTypeOf(arg.type), ...(arg.desc === undefined ? {} : { description: arg.desc }) })),
+    result:
+      result.type === 'rescode' || result.type === 'restuple'
+        ? { kind: result.type }
+        : { kind: 'value', value: { name: result.name, type: valueTypeOf(result.type) } },
+  };
+}
+
+const SCALARS: ReadonlySet<string> = new Set<ScalarType>(['string', 'binary', 'atom', 'integer', 'boolean']);
+
+function valueTypeOf(type: DescribedType): ValueType {
+  if (typeof type === 'string') return SCALARS.has(type) ? (type as ScalarType) : 'string';
+  if ('list' in type) return { list: { name: type.list.name, type: valueTypeOf(type.list.type) } };
+  return { tuple: type.tuple.map((member) => ({ name: member.name, type: valueTypeOf(member.type) })) };
 }
