@@ -3,33 +3,31 @@
 // by logging in as the user); what differs is asked of the back end chosen
 // for the connected server (../backends). Nothing above this layer sees XMPP.
 import { xml } from '@xmpp/client-core';
-import type { RegisterEndpoint, ServerBackend } from '../backends/backend.js';
+import type { RegisterEndpoint, ServerBackend, UserLogin } from '../backends/backend.js';
 import type { ServerBackends } from '../backends/selector.js';
 import { changeOwnPassword, type IqRequester } from '../xmpp/in-band-registration.js';
 import { passesSaslprep } from '../xmpp/password-prep.js';
 import { storePrivate } from '../xmpp/private-storage.js';
-import { jidOf, type Account } from './account.js';
-import type { LoginLimits } from './login-limits.js';
+import { jidOf, type Account } from '../contract/account.js';
+import type { LoginLimits } from '../limits/login-limits.js';
+import { revokingAfter, type CredentialRevocations } from '../shared/credential-revocations.js';
 import { OneAtATime } from './one-at-a-time.js';
 import type { ProtectedAccounts } from './protected-accounts.js';
-import { Refusal } from './refusal.js';
-import { attempt, isWrongPassword } from './xmpp-outcome.js';
-
-export { jidOf, type Account } from './account.js';
-export type { UserLogin } from '../backends/backend.js';
-export { assertStorablePassword } from '../backends/ejabberd.js';
-import type { UserLogin } from '../backends/backend.js';
+import { Refusal } from '../contract/refusal.js';
+import { attempt, isWrongPassword } from '../contract/xmpp-outcome.js';
 
 export interface AccountsDeps {
   /** The bridge's own admin session. */
   session: IqRequester;
   loginAs: UserLogin;
-  /** Limits on wrong passwords (./login-limits.ts). */
+  /** Limits on wrong passwords (../limits/login-limits.ts). */
   limits: LoginLimits;
   /** Accounts never registered, removed or re-passworded through the bridge. */
   protectedAccounts: ProtectedAccounts;
   /** The back end of the connected server. */
   backends: ServerBackends;
+  /** Told of every password this changes or removes (../shared/credential-revocations.ts). */
+  revocations: CredentialRevocations;
 }
 
 const WRONG_OLD_PASSWORD = new Refusal('not_allowed', 'the old password is wrong');
@@ -56,11 +54,17 @@ export class Accounts {
 
   /** Removes the account if `password` is right. */
   async unregister(account: Account, password: string): Promise<void> {
-    this.#deps.protectedAccounts.assertMutable(account);
-    await (await this.#backend('unregister')).accounts.unregister(account, password);
+    await this.#changing(account, async () => {
+      this.#deps.protectedAccounts.assertMutable(account);
+      await (await this.#backend('unregister')).accounts.unregister(account, password);
+    });
   }
 
-  async changePassword(account: Account, oldPassword: string, newPassword: string): Promise<void> {
+  changePassword(account: Account, oldPassword: string, newPassword: string): Promise<void> {
+    return this.#changing(account, () => this.#changePassword(account, oldPassword, newPassword));
+  }
+
+  async #changePassword(account: Account, oldPassword: string, newPassword: string): Promise<void> {
     const { protectedAccounts, limits, loginAs } = this.#deps;
     protectedAccounts.assertMutable(account);
     await this.#backend('change_password');
@@ -77,8 +81,10 @@ export class Accounts {
   }
 
   async forceChangePassword(account: Account, newPassword: string): Promise<void> {
-    this.#deps.protectedAccounts.assertMutable(account);
-    await (await this.#backend('force_change_password')).accounts.forceChangePassword(account, newPassword);
+    await this.#changing(account, async () => {
+      this.#deps.protectedAccounts.assertMutable(account);
+      await (await this.#backend('force_change_password')).accounts.forceChangePassword(account, newPassword);
+    });
   }
 
   /** Stores a text element in the account's private storage, logged in as the account. */
@@ -96,6 +102,11 @@ export class Accounts {
     if (!(await this.isRegistered(account))) {
       throw new Refusal('not_exists', `${jidOf(account)} is not registered`);
     }
+  }
+
+  /** Runs a change of the account's password (or its removal): the one way this class changes one. */
+  #changing(account: Account, change: () => Promise<void>): Promise<void> {
+    return revokingAfter(this.#deps.revocations, jidOf(account), change);
   }
 
   /** The connected server's back end; not_supported (nothing sent) when it cannot serve `endpoint`. */

@@ -2,9 +2,9 @@
 // module: its own (a key holder who could set its password would become a
 // server admin; removing it would cut the bridge off) and the ones the
 // operator lists in `protected_accounts` (the server's admins, say).
-import { jidOf, type Account } from './account.js';
+import { jidOf, type Account } from '../contract/account.js';
+import { Refusal } from '../contract/refusal.js';
 import { nameprep, nodeprep } from '../xmpp/stringprep.js';
-import { Refusal } from './refusal.js';
 
 export class ProtectedAccounts {
   readonly #jids: ReadonlySet<string>;

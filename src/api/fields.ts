@@ -1,32 +1,10 @@
-// Turning a request's loose fields into validated values: types, presence,
-// text that is safe to put in XML, and account names (nodeprep / nameprep,
+// Fields beyond what the route specs decode (./spec.ts): an optional text,
+// and the account a user name and host name (nodeprep / nameprep,
 // configured hosts). No message ever repeats a field's value.
-import type { Account } from '../accounts/accounts.js';
-import { Refusal } from '../accounts/refusal.js';
-import { nameprep, nodeprep, unsafeTextReason } from '../xmpp/stringprep.js';
-
-/** Longest text field accepted, in UTF-8 bytes (the XMPP limit for JID parts). */
-export const MAX_FIELD_BYTES = 1023;
-
-/**
- * Reads required string fields in order. A field of the wrong type is a
- * bad_request; a missing or empty one is missing_parameters; text that
- * cannot travel safely in XML is a bad_request.
- */
-export function requireStrings<const K extends string>(
-  fields: Record<string, unknown>,
-  names: readonly K[],
-): Record<K, string> {
-  const wrongType = names.filter((n) => fields[n] !== undefined && fields[n] !== null && typeof fields[n] !== 'string');
-  if (wrongType.length > 0) {
-    throw new Refusal('bad_request', `${list(wrongType)} must be ${wrongType.length > 1 ? 'strings' : 'a string'}`);
-  }
-  const missing = names.filter((n) => typeof fields[n] !== 'string' || fields[n] === '');
-  if (missing.length > 0) throw new Refusal('missing_parameters', `missing or empty: ${list(missing)}`);
-  const values = Object.fromEntries(names.map((n) => [n, fields[n] as string])) as Record<K, string>;
-  for (const name of names) assertSendable(name, values[name]);
-  return values;
-}
+import type { Account } from '../contract/account.js';
+import { Refusal } from '../contract/refusal.js';
+import { nameprep, nodeprep } from '../xmpp/stringprep.js';
+import { SendableText } from './spec.js';
 
 /** An optional string field: undefined when absent or empty. */
 export function optionalString(fields: Record<string, unknown>, name: string): string | undefined {
@@ -37,12 +15,10 @@ export function optionalString(fields: Record<string, unknown>, name: string): s
   return value;
 }
 
+/** Refuses text that cannot travel safely in XML or is too long (../spec.ts SendableText), naming the field. */
 export function assertSendable(name: string, value: string): void {
-  const unsafe = unsafeTextReason(value);
-  if (unsafe !== undefined) throw new Refusal('bad_request', `${name} ${unsafe}`);
-  if (Buffer.byteLength(value, 'utf8') > MAX_FIELD_BYTES) {
-    throw new Refusal('bad_request', `${name} is longer than ${MAX_FIELD_BYTES} bytes`);
-  }
+  const decoded = SendableText.decode(value);
+  if (decoded._tag === 'Left') throw new Refusal('bad_request', `${name} ${decoded.left[0]?.message ?? 'is not valid'}`);
 }
 
 /** The host nameprep'd, if it is one this bridge serves. */
@@ -63,4 +39,3 @@ export function toAccount(username: string, host: string, hosts: readonly string
   return { username: preparedName, host: preparedHost };
 }
 
-const list = (names: readonly string[]): string => names.join(', ');

@@ -1,6 +1,6 @@
 // Shared-secret keys, compared in constant time.
 import crypto, { createHash, timingSafeEqual } from 'node:crypto';
-import { Refusal } from '../accounts/refusal.js';
+import { Refusal } from '../contract/refusal.js';
 
 /** One-shot crypto.hash (Node 20.12+) where there is one: no Hash object per request. */
 const digest: (value: string) => Buffer =

@@ -2,7 +2,7 @@
 // under a path segment serves a few routes below it. Handlers receive the
 // request's fields and answer a JSON value, or throw a Refusal.
 import type { Logger } from 'pino';
-import type { Json } from '../http/render.js';
+import type { Json } from '../contract/json.js';
 
 export interface RouteInput {
   /** The JSON body's members (POST) or the query parameters (GET). */

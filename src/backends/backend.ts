@@ -7,11 +7,10 @@
 // end declares, per operation, the ad-hoc nodes it sends or why it cannot
 // serve it (answered 501 not_supported before anything is sent); the
 // README's table of what works where is checked against these declarations.
-import type { Account } from '../accounts/account.js';
-import type { LoginLimits } from '../accounts/login-limits.js';
+import type { Account } from '../contract/account.js';
+import type { LoginLimits } from '../limits/login-limits.js';
 import type { UserSession } from '../xmpp/login.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
-import type { ServerKind } from './kinds.js';
 
 /** The register module's endpoints. */
 export const REGISTER_ENDPOINTS = ['register', 'is_registered', 'unregister', 'change_password', 'force_change_password'] as const;
@@ -91,14 +90,14 @@ export interface AdminBackend {
 }
 
 export interface ServerBackend {
-  readonly kind: ServerKind;
+  readonly kind: string;
   readonly accounts: AccountBackend;
   readonly admin: AdminBackend;
 }
 
-/** What the registry knows of a back end before any server is connected. */
-export interface BackendEntry {
-  readonly kind: ServerKind;
+/** What the registry knows of a back end before any server is connected; `K`: its name in `xmpp.server`. */
+export interface BackendEntry<K extends string = string> {
+  readonly kind: K;
   /** The server's name for people, e.g. "Prosody 0.12+". */
   readonly label: string;
   /** Whether a server that names itself `name` (XEP-0092 or disco identity) is this one. */

@@ -1,12 +1,20 @@
 // Every server back end the bridge has. Adding a server is an addition: its
-// back end module, its entry here and its name in ./kinds.ts.
+// folder under backends/ (its entry, ../backend.ts's BackendEntry) and one
+// line here; `xmpp.server` and the README's table follow from this list.
 import type { BackendEntry } from './backend.js';
-import { EJABBERD } from './ejabberd.js';
-import type { ServerKind } from './kinds.js';
-import { PROSODY } from './prosody.js';
+import { EJABBERD } from './ejabberd/backend.js';
+import { PROSODY } from './prosody/backend.js';
 
 /** The first one is used for a server that does not say what it is. */
-export const BACKENDS: readonly BackendEntry[] = [EJABBERD, PROSODY];
+export const BACKENDS = [EJABBERD, PROSODY] as const;
+
+/** The servers the bridge has a back end for, by the name the configuration uses (`xmpp.server`). */
+export type ServerKind = (typeof BACKENDS)[number]['kind'];
+
+/** `xmpp.server`: a back end by name, or `auto` (asked of the server at connect time). */
+export type ServerChoice = ServerKind | 'auto';
+
+export const SERVER_KINDS: readonly ServerKind[] = BACKENDS.map((entry) => entry.kind);
 
 export function backendNamed(kind: ServerKind): BackendEntry {
   const entry = BACKENDS.find((b) => b.kind === kind);

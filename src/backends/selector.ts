@@ -4,12 +4,11 @@
 // its disco identity (../xmpp/server-identity.ts); a server no back end
 // recognises gets the first back end of the registry, with a warning.
 import { EventEmitter } from 'node:events';
-import { explainFailure } from '../accounts/xmpp-outcome.js';
+import { explainFailure } from '../contract/xmpp-outcome.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
 import { serverSoftware } from '../xmpp/server-identity.js';
 import type { BackendDeps, BackendEntry, ServerBackend } from './backend.js';
-import type { ServerChoice } from './kinds.js';
-import { BACKENDS, backendNamed, backendRecognising } from './registry.js';
+import { BACKENDS, backendNamed, backendRecognising, type ServerChoice } from './registry.js';
 
 export interface Chosen {
   entry: BackendEntry;
@@ -23,6 +22,16 @@ export interface Identified {
   version: string | undefined;
   /** 'config': xmpp.server fixed it; 'server': the server's own answer; 'default': not recognised. */
   by: 'config' | 'server' | 'default';
+}
+
+/** How an identification is logged: a warning when the server was not recognised. */
+export function identificationNotice(identified: Identified): { level: 'warn' | 'info'; message: string } {
+  return identified.by === 'default'
+    ? {
+        level: 'warn',
+        message: `the XMPP server did not say it is one of the servers the bridge knows; using the ${identified.kind} back end (set xmpp.server to choose)`,
+      }
+    : { level: 'info', message: 'xmpp server back end chosen' };
 }
 
 export interface ServerBackendsOptions {

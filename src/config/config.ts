@@ -1,5 +1,6 @@
 // The resolved configuration every other part of the bridge reads.
-import type { ServerChoice } from '../backends/kinds.js';
+import type { ServerChoice } from '../backends/registry.js';
+import type { WindowLimit } from '../limits/window.js';
 import type { LogLevel } from './schema.js';
 
 export interface RegisterMount {
@@ -18,11 +19,6 @@ export interface AdminMount {
 }
 
 export type Mount = RegisterMount | AdminMount;
-
-export interface WindowLimit {
-  max: number;
-  windowSeconds: number;
-}
 
 export interface BridgeConfig {
   listen: { host: string; port: number };

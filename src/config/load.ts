@@ -6,9 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, dirname, resolve } from 'node:path';
 import * as t from 'io-ts';
 import { parseDocument } from 'yaml';
-import { SERVER_KINDS } from '../backends/kinds.js';
+import { SERVER_KINDS } from '../backends/registry.js';
 import { nameprep, nodeprep } from '../xmpp/stringprep.js';
-import type { BridgeConfig, Mount, WindowLimit } from './config.js';
+import type { WindowLimit } from '../limits/window.js';
+import type { BridgeConfig, Mount } from './config.js';
 import { AdminMountFile, ConfigFile, LogLevelCodec, MountHead, RegisterMountFile } from './schema.js';
 
 /** Environment variable that overrides `xmpp.password` / `xmpp.password_file`. */

@@ -2,7 +2,7 @@
 // keys; ./load.ts turns a decoded file into the resolved BridgeConfig.
 import * as t from 'io-ts';
 import { isIP } from 'node:net';
-import { SERVER_KINDS } from '../backends/kinds.js';
+import { SERVER_KINDS } from '../backends/registry.js';
 import { closed, NonEmptyString, NonNegativeInt, Port, PositiveInt, Segment } from './codecs.js';
 
 const opt = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined]);

@@ -7,11 +7,12 @@ import cors from '@koa/cors';
 import Router, { type Layer, type RouterMiddleware } from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
-import { Refusal } from '../accounts/refusal.js';
+import type { Json } from '../contract/json.js';
+import { Refusal } from '../contract/refusal.js';
 import type { ApiModule, Route } from '../api/module.js';
-import { requestContext, type XmppCall } from '../ops/request-context.js';
+import { requestContext, type XmppCall } from './request-context.js';
 import { responseFor } from './contract.js';
-import { contentTypeOf, renderBody, renderError, type Format, type Json } from './render.js';
+import { contentTypeOf, renderBody, renderError, type Format } from './render.js';
 import { clientAddressResolver, type ClientAddressOf } from './client-address.js';
 import { jsonBody } from './request-body.js';
 

@@ -1,6 +1,6 @@
 // The one place where a contract reason becomes an HTTP status and body
 // (../shared/docs/CONTRACT.md, "Status codes").
-import type { Refusal, Reason } from '../accounts/refusal.js';
+import type { Refusal, Reason } from '../contract/refusal.js';
 
 /** Status, and the body's error name where it differs from the reason. */
 const MAPPING: Record<Reason, [number, string?]> = {
@@ -28,6 +28,20 @@ const MAPPING: Record<Reason, [number, string?]> = {
  * input errors (where the contract asks for one), carry a `detail`.
  */
 const BARE: ReadonlySet<Reason> = new Set(['unauthenticated', 'not_allowed', 'not_found', 'not_exists', 'exists']);
+
+/** Reasons the router answers itself (no such path or method), never an operation. */
+const ROUTING: ReadonlySet<Reason> = new Set(['not_found', 'method_not_allowed']);
+
+/**
+ * The error names an operation's answer with `status` can carry, from the
+ * mapping above (the API document's enums); undefined when the name is the
+ * XMPP server's own (upstream_error names the server's condition).
+ */
+export function errorNamesOf(status: number): string[] | undefined {
+  const reasons = (Object.keys(MAPPING) as Reason[]).filter((reason) => MAPPING[reason][0] === status && !ROUTING.has(reason));
+  if (reasons.includes('upstream_error')) return undefined;
+  return [...new Set(reasons.map((reason) => MAPPING[reason][1] ?? reason))];
+}
 
 export interface ContractResponse {
   status: number;

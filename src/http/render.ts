@@ -2,8 +2,7 @@
 // "ok" -> <ok/>, true/false -> <true/>/<false/>, string or number ->
 // <value>…</value>, object -> <struct><entry key="k">v</entry></struct>,
 // list -> <list>…</list>, error -> <error>reason</error>.
-
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+import type { Json } from '../contract/json.js';
 
 export type Format = 'json' | 'xml';
 

@@ -3,7 +3,7 @@
 // and its errors (malformed JSON, over the limit) become contract refusals.
 import type { Context, Next } from 'koa';
 import bodyParser from 'koa-bodyparser';
-import { Refusal } from '../accounts/refusal.js';
+import { Refusal } from '../contract/refusal.js';
 
 export function jsonBody(limitBytes: number) {
   const parse: (ctx: Context, next: Next) => Promise<void> = bodyParser({

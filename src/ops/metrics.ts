@@ -54,7 +54,8 @@ export class BridgeMetrics implements HttpObserver, XmppObserver {
   readonly #httpSeries = new Map<string, Series>();
   readonly #xmppSeries = new Map<string, Series>();
 
-  constructor({ session, userSessionsOpen, limit }: MetricSources) {
+  /** The HTTP and XMPP observers' metrics; the gauges come with watch(), once the parts they read exist. */
+  constructor() {
     const registers = [this.registry];
     // The event-loop lag histogram samples on a timer: at prom-client's default
     // 10 ms that timer woke the bridge 100 times a second, busy or not (about
@@ -99,6 +100,11 @@ export class BridgeMetrics implements HttpObserver, XmppObserver {
       buckets: SECONDS,
       registers,
     });
+  }
+
+  /** Adds the gauges read from the bridge's sessions and in-flight bound at scrape time. */
+  watch({ session, userSessionsOpen, limit }: MetricSources): void {
+    const registers = [this.registry];
     new Gauge({
       name: `${PREFIX}xmpp_session_up`,
       help: "1 while at least one of the bridge's own XMPP sessions is connected and logged in, else 0",

@@ -3,13 +3,11 @@
 // bridge's own renderers, so the XML examples are byte for byte what a caller
 // gets. No example carries a real key: key fields hold KEY_PLACEHOLDER, which
 // the page swaps for the key its user typed into the Authorize dialog.
-import { renderBody, renderError, type Json } from '../http/render.js';
+import type { Json } from '../contract/json.js';
+import { renderBody, renderError } from '../http/render.js';
 
-/** Stands for the mount's key in request examples; never a key itself. */
-export const KEY_PLACEHOLDER = '<key>';
-
-/** The host the examples name; the README, the demo and ejabberd's default config serve it. */
-export const EXAMPLE_HOST = 'localhost';
+// Declared with the route specs, which show them in their examples.
+export { EXAMPLE_HOST, KEY_PLACEHOLDER } from '../api/spec.js';
 
 export interface Example {
   summary: string;
@@ -42,63 +40,6 @@ export function errorExamples(examples: Record<string, { summary: string; error:
   }
   return { json, xml };
 }
-
-export interface RouteExamples {
-  /** The request body (POST) or the query fields but the key (GET). */
-  request: Record<string, string>;
-  answers: Record<string, Example>;
-}
-
-/** Request bodies and successful answers of module register's routes. */
-export const REGISTER_EXAMPLES = {
-  register: {
-    request: { key: KEY_PLACEHOLDER, username: 'alice', host: EXAMPLE_HOST, password: 's3cret' },
-    answers: {
-      ok: { summary: 'Registered', value: 'ok' },
-      hooks: { summary: 'Registered; the private_email hook could not keep the e-mail', value: { private_email: 'not_set' } },
-    },
-  },
-  unregister: {
-    request: { key: KEY_PLACEHOLDER, username: 'alice', host: EXAMPLE_HOST, password: 's3cret' },
-    answers: { ok: { summary: 'Removed', value: 'ok' } },
-  },
-  change_password: {
-    request: { key: KEY_PLACEHOLDER, username: 'alice', host: EXAMPLE_HOST, old_password: 's3cret', new_password: 'n3w-s3cret' },
-    answers: { ok: { summary: 'Changed', value: 'ok' } },
-  },
-  force_change_password: {
-    request: { key: KEY_PLACEHOLDER, username: 'alice', host: EXAMPLE_HOST, new_password: 'reset-by-admin' },
-    answers: { ok: { summary: 'Set', value: 'ok' } },
-  },
-  is_registered: {
-    request: { username: 'alice', host: EXAMPLE_HOST },
-    answers: {
-      yes: { summary: 'The account exists', value: true },
-      no: { summary: 'No such account', value: false },
-    },
-  },
-} satisfies Record<string, RouteExamples>;
-
-/** Arguments and result of the admin commands, as in the README's command table. */
-export const ADMIN_EXAMPLES: Readonly<Record<string, { args: Json[]; result: Json }>> = {
-  register: { args: ['alice', EXAMPLE_HOST, 's3cret'], result: { ok: `User alice@${EXAMPLE_HOST} successfully registered` } },
-  unregister: { args: ['alice', EXAMPLE_HOST], result: { ok: '' } },
-  change_password: { args: ['alice', EXAMPLE_HOST, 'n3w-s3cret'], result: 'ok' },
-  check_account: { args: ['alice', EXAMPLE_HOST], result: true },
-  registered_users: { args: [EXAMPLE_HOST], result: ['admin', 'alice'] },
-  registered_users_number: { args: [EXAMPLE_HOST], result: 2 },
-  connected_users: { args: [], result: [`alice@${EXAMPLE_HOST}/phone`] },
-  connected_users_number: { args: [], result: 1 },
-  kick_user: { args: ['alice', EXAMPLE_HOST], result: 1 },
-  get_last: { args: ['alice', EXAMPLE_HOST], result: { timestamp: '2024-05-01T10:00:00.000Z', status: '' } },
-  send_announcement: { args: [EXAMPLE_HOST, 'Maintenance', 'Down at 10:00\nBack at 10:30'], result: 'ok' },
-  set_motd: { args: [EXAMPLE_HOST, 'Welcome', 'Be nice'], result: 'ok' },
-  delete_motd: { args: [EXAMPLE_HOST], result: 'ok' },
-  adhoc: {
-    args: ['http://jabber.org/protocol/admin#get-registered-users-num', {}, EXAMPLE_HOST],
-    result: { registeredusersnum: '2' },
-  },
-};
 
 /** The command an admin mount's examples show when it allows none the table knows. */
 export const DEFAULT_ADMIN_EXAMPLE = 'registered_users';

@@ -3,19 +3,22 @@
 // Each module's operations are described here from the contract, not read
 // off the modules' route lists, so the drift test (test/integration/ops.test.ts)
 // can compare this document with the routes the app really serves.
+import { REGISTER_ROUTES, type RegisterRoutes } from '../api/register/routes.js';
+import { fieldSchema, type FieldSpec } from '../api/spec.js';
 import type { AdminMount, Mount } from '../config/config.js';
-import type { Json } from '../http/render.js';
+import type { Json } from '../contract/json.js';
+import { errorNamesOf } from '../http/contract.js';
+import { argsSchema, resultSchema, signature, type CommandSpec, type ValueType } from '../api/admin/command-spec.js';
+import { nodeMatcher } from '../api/admin/node-patterns.js';
+import { COMMANDS } from '../api/admin/commands.js';
 import {
-  ADMIN_EXAMPLES,
   answerExamples,
   DEFAULT_ADMIN_EXAMPLE,
   ERROR_EXAMPLES,
   errorExamples,
   EXAMPLE_HOST,
   KEY_PLACEHOLDER,
-  REGISTER_EXAMPLES,
   type Example,
-  type RouteExamples,
 } from './openapi-examples.js';
 import { mountDescription } from './openapi-modules.js';
 import { VERSION } from './version.js';
@@ -27,6 +30,12 @@ export interface OpenApiInput {
   mounts: Mount[];
   /** Whether /metrics is served on the main listener. */
   metricsOnMain: boolean;
+  /** Module register's routes (default: the module's own; a test may change them). */
+  registerRoutes?: RegisterRoutes;
+  /** The admin commands (default: the built-in ones, then `serverCommands`); a test may replace them. */
+  commands?: readonly CommandSpec[];
+  /** Commands the connected server offers beyond the built-in ones (ejabberd's mod_adhoc_api), learned at run time. */
+  serverCommands?: readonly CommandSpec[];
 }
 
 /** Where the document itself is served. */
@@ -39,10 +48,12 @@ export const openApiPath = (basePath: string): string => `${basePath}/openapi.js
  */
 export const BODY_KEY_EXTENSION = 'x-body-key-scheme';
 
+/** The extension on an admin mount's operation listing its allowed commands: summary, signature, args and result schemas. */
+export const COMMANDS_EXTENSION = 'x-commands';
+
 // ---- shared pieces ---------------------------------------------------------
 
 const text = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });
-const secret = (description: string): Schema => text(description, { minLength: 1, format: 'password', writeOnly: true });
 
 const errorBody = (names: string[] | undefined, description: string): Schema => ({
   type: 'object',
@@ -74,50 +85,50 @@ function response(description: string, schema: Schema, examples: MediaExamples, 
   };
 }
 
-type ErrorSpec = [description: string, schema: Schema, headers?: Record<string, unknown>];
+type ErrorSpec = [description: string, detail: string, headers?: Record<string, unknown>];
 
-/** The error responses, one per status; operations pick theirs by status. */
+/** The error responses, one per status; operations pick theirs by status. Error names: the contract's mapping. */
 const ERROR_SPECS: Record<string, ErrorSpec> = {
   '400': [
     'Bad input: malformed JSON, a field of the wrong type, a missing or empty field (missing_parameters), a name that fails nodeprep/nameprep (stringprep), or ?format other than json/xml',
-    errorBody(['bad_request', 'missing_parameters', 'stringprep'], 'detail says what is wrong'),
+    'detail says what is wrong',
   ],
   '401': [
     'The key (or the HTTP Basic credentials) is missing or wrong',
-    errorBody(['not_allowed'], 'no detail'),
+    'no detail',
     { 'WWW-Authenticate': { description: 'Sent when HTTP Basic credentials are expected', schema: { type: 'string' } } },
   ],
   '403': [
     'Not allowed: a host the bridge does not serve, a wrong account password, a command not allowed, or a refusal by the XMPP server',
-    errorBody(['not_allowed'], 'no detail'),
+    'no detail',
   ],
-  '404': ['No such account (not_exists), or no such command', errorBody(['not_exists'], 'no detail')],
-  '409': ['The account already exists', errorBody(['exists'], 'no detail')],
-  '413': ['The body is larger than limits.body_bytes', errorBody(['bad_request'], 'detail gives the limit')],
-  '415': ['The body is not JSON (Content-Type must be application/json)', errorBody(['bad_request'], '')],
+  '404': ['No such account (not_exists), or no such command', 'no detail'],
+  '409': ['The account already exists', 'no detail'],
+  '413': ['The body is larger than limits.body_bytes', 'detail gives the limit'],
+  '415': ['The body is not JSON (Content-Type must be application/json)', ''],
   '429': [
     'Too many requests: the XMPP server throttles, or the failed-login budget (limits.failed_logins) is spent',
-    errorBody(['too_many_requests'], ''),
+    '',
     { 'Retry-After': { description: 'Seconds to wait, when known', schema: { type: 'integer' } } },
   ],
-  '500': ['Unexpected error, logged with the request id', errorBody(['internal_error'], '')],
+  '500': ['Unexpected error, logged with the request id', ''],
   '501': [
     "The XMPP server does not offer this operation: a module not enabled, or a server whose back end cannot do it (on Prosody: registered_users, registered_users_number, get_last, set_motd, delete_motd; see docs/servers.md)",
-    errorBody(['not_supported'], ''),
+    '',
   ],
   '502': [
     'The XMPP server answered with an error the contract has no name for (error is its condition, e.g. internal_server_error), or reported a failure in a completed command (command_failed, detail quotes its note)',
-    errorBody(undefined, ''),
+    '',
   ],
-  '503': ['Nothing was sent: no XMPP session to the server right now, or too many requests in flight (then Retry-After)', errorBody(['service_unavailable'], 'detail says why')],
-  '504': ['Sent, but no answer in time or the connection was lost: the outcome is unknown (check, e.g. is_registered, before retrying)', errorBody(['timeout'], '')],
+  '503': ['Nothing was sent: no XMPP session to the server right now, or too many requests in flight (then Retry-After)', 'detail says why'],
+  '504': ['Sent, but no answer in time or the connection was lost: the outcome is unknown (check, e.g. is_registered, before retrying)', ''],
 };
 
 /** The error responses as the document has them, with an example of each error name a status carries. */
 const ERRORS: Record<string, Schema> = Object.fromEntries(
-  Object.entries(ERROR_SPECS).map(([status, [description, schema, headers]]) => [
+  Object.entries(ERROR_SPECS).map(([status, [description, detail, headers]]) => [
     status,
-    response(description, schema, errorExamples(ERROR_EXAMPLES[status] ?? {}), headers),
+    response(description, errorBody(errorNamesOf(Number(status)), detail), errorExamples(ERROR_EXAMPLES[status] ?? {}), headers),
   ]),
 );
 
@@ -131,142 +142,59 @@ const BODY_STATUSES = ['400', '413', '415'];
 const FORMAT_PARAMETER = { $ref: '#/components/parameters/Format' };
 
 // ---- module register -------------------------------------------------------
-
-interface FieldSpec {
-  name: string;
-  schema: Schema;
-}
-
-const USERNAME: FieldSpec = { name: 'username', schema: text('Local part of the JID; nodeprep-normalised', { minLength: 1 }) };
-const HOST: FieldSpec = { name: 'host', schema: text('One of the bridge\'s configured hosts; nameprep-normalised', { minLength: 1 }) };
-const KEY: FieldSpec = {
-  name: 'key',
-  schema: secret(`The mount's key (on the API page, Authorize fills in the \`${KEY_PLACEHOLDER}\` placeholder)`),
-};
-
-interface RegisterOperation {
-  method: 'get' | 'post';
-  summary: string;
-  description: string;
-  fields: FieldSpec[];
-  optional?: FieldSpec[];
-  ok: [string, Schema];
-  statuses: string[];
-  examples: RouteExamples;
-}
-
-const OK: Schema = { type: 'string', enum: ['ok'] };
-
-/** Module register's routes (below the mount), from CONTRACT.md "Module register". */
-const REGISTER: Record<string, RegisterOperation> = {
-  register: {
-    method: 'post',
-    summary: 'Register a new account',
-    description:
-      'Registers username@host with the password. After success the registration hooks run; if any adds a pair the answer is the object of all pairs (e.g. {"private_email":"not_set"}), else "ok".',
-    fields: [KEY, USERNAME, HOST, { name: 'password', schema: secret('Password of the new account') }],
-    optional: [{ name: 'email', schema: text('Read by the private_email hook, when the mount has it') }],
-    ok: [
-      '"ok", or the pairs the registration hooks added',
-      {
-        anyOf: [
-          OK,
-          { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
-        ],
-      },
-    ],
-    statuses: ['401', '403', '409'],
-    examples: REGISTER_EXAMPLES.register,
-  },
-  unregister: {
-    method: 'post',
-    summary: 'Remove an account, given its password',
-    description: 'A wrong password answers 403 not_allowed; an unknown account 404 not_exists.',
-    fields: [KEY, USERNAME, HOST, { name: 'password', schema: secret('The account\'s password') }],
-    ok: ['"ok"', OK],
-    statuses: ['401', '403', '404'],
-    examples: REGISTER_EXAMPLES.unregister,
-  },
-  change_password: {
-    method: 'post',
-    summary: "Change an account's password, given the old one",
-    description: 'The bridge logs in as the account with old_password (a wrong one answers 403 not_allowed).',
-    fields: [
-      KEY,
-      USERNAME,
-      HOST,
-      { name: 'old_password', schema: secret('The current password') },
-      { name: 'new_password', schema: secret('The new password') },
-    ],
-    ok: ['"ok"', OK],
-    statuses: ['401', '403', '404'],
-    examples: REGISTER_EXAMPLES.change_password,
-  },
-  force_change_password: {
-    method: 'post',
-    summary: "Set an account's password without the old one (key required)",
-    description: 'An unknown account answers 404 not_exists.',
-    fields: [KEY, USERNAME, HOST, { name: 'new_password', schema: secret('The new password') }],
-    ok: ['"ok"', OK],
-    statuses: ['401', '403', '404'],
-    examples: REGISTER_EXAMPLES.force_change_password,
-  },
-  is_registered: {
-    method: 'get',
-    summary: 'Whether an account exists',
-    description: "Answers true or false. The key, username and host come in the query string (the key as the mount's security scheme).",
-    fields: [KEY, USERNAME, HOST],
-    ok: ['true or false', { type: 'boolean' }],
-    statuses: ['401', '403'],
-    examples: REGISTER_EXAMPLES.is_registered,
-  },
-};
+// From the routes' own declarations (../api/register/routes.ts).
 
 function registerOperations(
   mount: Mount,
   keyScheme: string,
   operationId: (route: string) => string,
+  routes: RegisterRoutes,
 ): Record<string, Schema> {
   const paths: Record<string, Schema> = {};
   const hooks = mount.module === 'register' && mount.hooks.length > 0;
-  for (const [route, op] of Object.entries(REGISTER)) {
-    const fields = [...op.fields, ...(op.optional ?? [])];
-    const statuses = [...new Set([...op.statuses, ...(op.method === 'post' ? BODY_STATUSES : ['400']), ...XMPP_STATUSES])].sort();
+  for (const [route, { spec }] of Object.entries(routes)) {
+    const method = spec.method === 'GET' ? 'get' : 'post';
+    const required = Object.entries<FieldSpec>(spec.fields);
+    const optional = Object.entries<FieldSpec>(spec.optional ?? {});
+    const statuses = [...new Set([...spec.statuses.map(String), ...(method === 'post' ? BODY_STATUSES : ['400']), ...XMPP_STATUSES])].sort();
     // The hooks' answer is shown only where the mount has hooks.
-    const answers = Object.fromEntries(Object.entries(op.examples.answers).filter(([name]) => hooks || name !== 'hooks'));
+    const answers = Object.fromEntries(Object.entries(spec.examples.answers).filter(([name]) => hooks || name !== 'hooks'));
     const operation: Schema = {
       operationId: operationId(route),
       tags: [mount.path],
-      summary: op.summary,
-      description: op.description,
+      summary: spec.summary,
+      description: spec.description,
       parameters:
-        op.method === 'get'
+        method === 'get'
           ? [
               // The key is the mount's security scheme (apiKey in the query), not a parameter.
-              ...op.fields
-                .filter((f) => f !== KEY)
-                .map((f) => ({ name: f.name, in: 'query', required: true, schema: f.schema, example: op.examples.request[f.name] })),
+              ...required
+                .filter(([name]) => name !== 'key')
+                .map(([name, field]) => ({ name, in: 'query', required: true, schema: fieldSchema(field, true), example: spec.examples.request[name] })),
               FORMAT_PARAMETER,
             ]
           : [FORMAT_PARAMETER],
       responses: {
-        '200': response(op.ok[0], op.ok[1], answerExamples(answers)),
+        '200': response(spec.ok.description, spec.ok.schema, answerExamples(answers)),
         ...Object.fromEntries(statuses.map((s) => [s, ref(s)])),
       },
     };
-    if (op.method === 'get') {
+    if (method === 'get') {
       operation.security = [{ [keyScheme]: [] }];
     } else {
       operation[BODY_KEY_EXTENSION] = keyScheme;
-      const example = hooks && route === 'register' ? { ...op.examples.request, email: 'alice@example.org' } : op.examples.request;
+      const example = hooks && route === 'register' ? { ...spec.examples.request, email: 'alice@example.org' } : spec.examples.request;
       operation.requestBody = {
         required: true,
         content: {
           'application/json': {
             schema: {
               type: 'object',
-              required: op.fields.map((f) => f.name),
-              properties: Object.fromEntries(fields.map((f) => [f.name, f.schema])),
+              required: required.map(([name]) => name),
+              properties: Object.fromEntries([
+                ...required.map(([name, field]): [string, Schema] => [name, fieldSchema(field, true)]),
+                ...optional.map(([name, field]): [string, Schema] => [name, fieldSchema(field, false)]),
+              ]),
               // mod_restful's clients send extras (host to admin, email to register): ignored.
               additionalProperties: true,
             },
@@ -275,14 +203,16 @@ function registerOperations(
         },
       };
     }
-    paths[route] = { [op.method]: operation };
+    paths[route] = { [method]: operation };
   }
   return paths;
 }
 
 // ---- module admin ----------------------------------------------------------
 
-function adminOperation(mount: AdminMount, operationId: string, keyScheme: string | undefined): Schema {
+const BUILT_IN_SPECS: readonly CommandSpec[] = Object.values(COMMANDS).map((command) => command.spec);
+
+function adminOperation(mount: AdminMount, operationId: string, keyScheme: string | undefined, commands: readonly CommandSpec[]): Schema {
   const keyed = keyScheme !== undefined;
   const properties: Record<string, Schema> = {
     command: text('An ejabberd command name from the mount\'s allowed_commands', { minLength: 1 }),
@@ -301,21 +231,28 @@ function adminOperation(mount: AdminMount, operationId: string, keyScheme: strin
       },
     },
   };
-  if (keyed) properties.key = KEY.schema;
+  if (keyed) properties.key = fieldSchema(REGISTER_ROUTES.register.spec.fields.key, true);
   const statuses = [...new Set(['400', '401', '403', '404', '409', ...BODY_STATUSES, ...XMPP_STATUSES])].sort();
-  // Examples of the commands this mount allows (one the table knows when it allows none of those).
-  const known = mount.allowedCommands.filter((c) => Object.hasOwn(ADMIN_EXAMPLES, c));
-  const shown = (known.length > 0 ? known : [DEFAULT_ADMIN_EXAMPLE]).flatMap((c) => {
-    const example = ADMIN_EXAMPLES[c];
-    return example ? [{ command: c, ...example }] : [];
-  });
-  const requests = Object.fromEntries(
-    shown.map(({ command, args }) => [
-      command,
-      { summary: command, value: { ...(keyed ? { key: KEY_PLACEHOLDER } : {}), command, args } },
-    ]),
+  // allowed_commands: exact names and glob patterns, as the module reads them.
+  const admitted = nodeMatcher(mount.allowedCommands);
+  const allowed = commands.filter((spec) => admitted(spec.name));
+  // One request body per command this mount may run (one the table knows when it allows none).
+  const withExamples = allowed.length > 0 ? allowed : commands.filter((spec) => spec.name === DEFAULT_ADMIN_EXAMPLE);
+  const shown = withExamples.map((spec) => ({
+    command: spec.name,
+    summary: spec.example === undefined ? `${signature(spec)}: ${spec.summary}` : spec.name,
+    args: spec.example === undefined ? placeholderArgs(spec) : [...spec.example.args],
+    result: spec.example?.result,
+  }));
+  const commandSchemas = Object.fromEntries(
+    allowed.map((spec) => [spec.name, { summary: spec.summary, signature: signature(spec), args: argsSchema(spec), result: resultSchema(spec.result) }]),
   );
-  const results: Record<string, Example> = Object.fromEntries(shown.map(({ command, result }) => [command, { summary: command, value: result }]));
+  const requests = Object.fromEntries(
+    shown.map(({ command, summary, args }) => [command, { summary, value: { ...(keyed ? { key: KEY_PLACEHOLDER } : {}), command, args } }]),
+  );
+  const results: Record<string, Example> = Object.fromEntries(
+    shown.flatMap(({ command, result }) => (result === undefined ? [] : [[command, { summary: command, value: result }]])),
+  );
   return {
     post: {
       operationId,
@@ -328,6 +265,7 @@ function adminOperation(mount: AdminMount, operationId: string, keyScheme: strin
         'A command outside allowed_commands answers 403 not_allowed; an unknown command or wrong arguments 400 bad_request. ' +
         'Results keep ejabberd\'s command result shapes: {"ok": text} or {"error": text} for a result tuple, a string, an integer, a list as an array, a record as an object.',
       ...(keyed ? { [BODY_KEY_EXTENSION]: keyScheme } : { security: [{ basicAuth: [] }] }),
+      [COMMANDS_EXTENSION]: commandSchemas,
       parameters: [FORMAT_PARAMETER],
       requestBody: {
         required: true,
@@ -433,59 +371,17 @@ function adminCommandsOperation(mount: AdminMount, operationId: string, keySchem
   };
 }
 
-/** A command as GET <mount>/commands lists it (src/api/admin/listing.ts). */
-export interface DocumentedCommand {
-  name: string;
-  description: string;
-  args: readonly { name: string; type: string; list: boolean; optional?: boolean }[];
-  result: string;
-}
-
-/**
- * The document with one request body per command each admin mount may run
- * on the connected server (learned on every (re)connect), each an example
- * of the mount's POST: what the API page offers in its examples list.
- */
-export function withCommands(
-  document: Record<string, unknown>,
-  basePath: string,
-  listings: readonly { mount: AdminMount; commands: readonly DocumentedCommand[] }[],
-): Record<string, unknown> {
-  const paths = { ...((document.paths ?? {}) as Record<string, Schema>) };
-  for (const { mount, commands } of listings) {
-    const path = `${basePath}/${mount.path}`;
-    const post = (paths[path] as { post?: Schema } | undefined)?.post;
-    const media = ((post?.requestBody as Schema | undefined)?.content as Record<string, Schema> | undefined)?.['application/json'];
-    if (post === undefined || media === undefined) continue;
-    const examples: Record<string, unknown> = { ...(media.examples as Record<string, unknown>) };
-    for (const command of commands) {
-      examples[command.name] ??= {
-        summary: `${command.name}(${command.args.map((a) => `${a.name}${a.optional ? '?' : ''}: ${a.type}`).join(', ')}) -> ${command.result}`,
-        description: command.description,
-        value: {
-          ...(mount.key !== undefined ? { key: KEY_PLACEHOLDER } : {}),
-          command: command.name,
-          args: command.args.filter((a) => !a.optional).map((a) => exampleValue(a.type, a.name)),
-        },
-      };
-    }
-    paths[path] = { ...paths[path], post: { ...post, requestBody: { ...(post.requestBody as Schema), content: { 'application/json': { ...media, examples } } } } };
-  }
-  return { ...document, paths };
-}
-
-/** A placeholder of `type` (ejabberd's notation) for an example request. */
-function exampleValue(type: string, name: string): Json {
-  if (type === 'integer') return 0;
-  if (type === 'object') return {};
-  if (type.startsWith('[')) {
-    const inner = /^\[\s*(\w+)::(.*)\]$/s.exec(type);
-    return inner ? [exampleValue((inner[2] ?? '').trim(), inner[1] ?? name)] : [`<${name}>`];
-  }
-  if (type.startsWith('{')) {
-    return Object.fromEntries([...type.matchAll(/(\w+)::(\w+)/g)].map(([, element = '', t = '']) => [element, exampleValue(t, element)]));
-  }
-  return `<${name}>`;
+/** Placeholders of each required argument's type, for a command without an example of its own. */
+function placeholderArgs(spec: CommandSpec): Json[] {
+  const placeholder = (type: ValueType, name: string): Json => {
+    if (type === 'integer') return 0;
+    if (type === 'boolean') return true;
+    if (type === 'fields') return {};
+    if (typeof type === 'string') return `<${name}>`;
+    if ('list' in type) return [placeholder(type.list.type, type.list.name)];
+    return Object.fromEntries(type.tuple.map((member) => [member.name, placeholder(member.type, member.name)]));
+  };
+  return spec.args.filter((arg) => !arg.optional).map((arg) => placeholder(arg.type, arg.name));
 }
 
 // ---- operational routes ----------------------------------------------------
@@ -608,10 +504,10 @@ export function openApiDocument(input: OpenApiInput): Record<string, unknown> {
     const keyScheme = mount.module === 'register' || mount.key !== undefined ? schemeName(`${mount.path}_key`) : undefined;
     if (keyScheme !== undefined) securitySchemes[keyScheme] = keySchemeFor(mount, input.basePath);
     if (mount.module === 'register') {
-      const routes = registerOperations(mount, keyScheme ?? '', (r) => operationId(`${mount.path}_${r}`));
+      const routes = registerOperations(mount, keyScheme ?? '', (r) => operationId(`${mount.path}_${r}`), input.registerRoutes ?? REGISTER_ROUTES);
       for (const [route, item] of Object.entries(routes)) paths[`${prefix}/${route}`] = item;
     } else {
-      paths[prefix] = adminOperation(mount, operationId(`${mount.path}_command`), keyScheme);
+      paths[prefix] = adminOperation(mount, operationId(`${mount.path}_command`), keyScheme, input.commands ?? [...BUILT_IN_SPECS, ...(input.serverCommands ?? [])]);
       paths[`${prefix}/commands`] = adminCommandsOperation(mount, operationId(`${mount.path}_commands`), keyScheme);
     }
   }

@@ -1,7 +1,7 @@
 // The operational routes: liveness, readiness, metrics, the OpenAPI
 // document and the API page. None needs a key: load balancers and scrapers
 // cannot send one, and the page asks its user for keys.
-import { Refusal } from '../accounts/refusal.js';
+import { Refusal } from '../contract/refusal.js';
 import type { OpsRoute } from '../http/app.js';
 import { docsRoutes } from './docs-routes.js';
 import type { BridgeMetrics } from './metrics.js';

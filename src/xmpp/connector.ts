@@ -10,13 +10,6 @@ import { SessionUnavailable } from './errors.js';
 import { Link, type Keepalive } from './link.js';
 import type { TlsSettings } from './tls.js';
 
-/**
- * How long a cluster node may take to apply another node's registration or
- * password change after that node answered (mnesia applies it a few ms
- * later): "absent" and "wrong password" are asked once more after this.
- */
-export const CLUSTER_SETTLE_MS = 25;
-
 export interface ConnectorOptions {
   /** xmpp://host:port or xmpps://host:port: one server, or the nodes of one cluster. */
   services: readonly string[];

@@ -7,7 +7,7 @@
 import { execFile as execFileCb } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
-import type { ServerKind } from '../../src/backends/kinds.js';
+import type { ServerKind } from '../../src/backends/registry.js';
 import type { DebianRoot } from './debian-root.js';
 
 const execFile = promisify(execFileCb);

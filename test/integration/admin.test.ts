@@ -9,7 +9,7 @@ import { xml } from '@xmpp/client-core';
 import type { Element } from '@xmpp/xml';
 import { expect } from 'chai';
 import { executeCommand } from '../../src/xmpp/adhoc.js';
-import { adminNode } from '../../src/xmpp/admin-commands.js';
+import { adminNode } from '../../src/xmpp/service-admin.js';
 import { createConnection } from '../../src/xmpp/connect.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { KEY, uniqueName } from '../support/fixtures.js';

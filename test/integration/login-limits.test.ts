@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
-import { basic, postFrom } from '../support/http-clients.js';
+import { adminCheck, basic, changePassword, newUser as newUserOn, postFrom } from '../support/http-clients.js';
 
 const HOST = 'localhost';
 
@@ -36,15 +36,7 @@ describe('wrong-password limits', function () {
         ...extra,
       }),
     );
-  const newUser = async (password = 'right') => {
-    const username = uniqueName('lim');
-    await server.register(username, HOST, password);
-    return username;
-  };
-  const changePassword = (b: BridgeProcess, username: string, oldPassword: string, newPassword = `${oldPassword}-new`) =>
-    b.post('/api/register/change_password', { key: KEY, username, host: HOST, old_password: oldPassword, new_password: newPassword });
-  const adminCheck = (b: BridgeProcess, headers: Record<string, string>) =>
-    b.post('/api/admin', { command: 'check_account', args: ['admin', HOST] }, headers);
+  const newUser = (password?: string) => newUserOn(server, 'lim', password);
 
   it("lets a correct change_password through after 12 wrong Basic logins and 10 wrong change_passwords for other accounts", async function () {
     const b = (bridge = await start({ server_guard: 'off' }));

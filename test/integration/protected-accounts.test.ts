@@ -3,7 +3,7 @@
 // re-passworded or kicked, whoever asks (register key, admin key, adhoc),
 // on every server version (../support/server-versions.ts).
 import { expect } from 'chai';
-import { adminNode } from '../../src/xmpp/admin-commands.js';
+import { adminNode } from '../../src/xmpp/service-admin.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { KEY } from '../support/fixtures.js';
 import { configFor, SERVER_VERSIONS, startServer, type ServerUnderTest } from '../support/server-under-test.js';

@@ -10,7 +10,7 @@ import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';
 import { startRedis, type ThrowawayRedis } from '../support/redis.js';
-import { basic, postFrom } from '../support/http-clients.js';
+import { adminCheck, basic, changePassword, newUser as newUserOn, postFrom } from '../support/http-clients.js';
 
 const HOST = 'localhost';
 /** A second administrator, whose password the tests change. */
@@ -57,15 +57,7 @@ describe('limits shared across instances (limits.store)', function () {
     await server?.stop();
   });
 
-  const newUser = async (password = 'right') => {
-    const username = uniqueName('shared');
-    await server.register(username, HOST, password);
-    return username;
-  };
-  const changePassword = (b: BridgeProcess, username: string, oldPassword: string, newPassword = `${oldPassword}-new`) =>
-    b.post('/api/register/change_password', { key: KEY, username, host: HOST, old_password: oldPassword, new_password: newPassword });
-  const adminCheck = (b: BridgeProcess, headers: Record<string, string>) =>
-    b.post('/api/admin', { command: 'check_account', args: ['admin', HOST] }, headers);
+  const newUser = (password?: string) => newUserOn(server, 'shared', password);
   const asAdmin = () => basic(server.adminJid, server.adminPassword);
 
   it('holds a per_account limit spent through one instance on the other, with the true Retry-After', async function () {

@@ -1,7 +1,27 @@
 // HTTP helpers for tests that play several clients: HTTP Basic headers,
-// and POSTs from a chosen loopback address (127.0.0.0/8 is all local on Linux).
+// POSTs from a chosen loopback address (127.0.0.0/8 is all local on Linux),
+// and the calls the wrong-password limit suites make (a register mount at
+// /api/register with KEY, an admin mount at /api/admin, host localhost).
 import http from 'node:http';
-import type { Reply } from './bridge-process.js';
+import type { BridgeProcess, Reply } from './bridge-process.js';
+import { KEY, uniqueName } from './fixtures.js';
+
+const HOST = 'localhost';
+
+/** A fresh account with `password`, registered on the server directly. */
+export async function newUser(server: { register(username: string, host: string, password: string): Promise<unknown> }, prefix: string, password = 'right'): Promise<string> {
+  const username = uniqueName(prefix);
+  await server.register(username, HOST, password);
+  return username;
+}
+
+/** change_password through the register mount, given the old password. */
+export const changePassword = (b: BridgeProcess, username: string, oldPassword: string, newPassword = `${oldPassword}-new`): Promise<Reply> =>
+  b.post('/api/register/change_password', { key: KEY, username, host: HOST, old_password: oldPassword, new_password: newPassword });
+
+/** check_account through the admin mount, with these headers (HTTP Basic credentials, say). */
+export const adminCheck = (b: BridgeProcess, headers: Record<string, string>): Promise<Reply> =>
+  b.post('/api/admin', { command: 'check_account', args: ['admin', HOST] }, headers);
 
 export const basic = (user: string, password: string) => ({
   authorization: `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`,

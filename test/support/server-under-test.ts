@@ -5,12 +5,12 @@
 // (`for (const version of SERVER_VERSIONS)` around their describe blocks).
 import type { Element } from '@xmpp/xml';
 import { ADMIN_OPERATIONS, REGISTER_ENDPOINTS, type Operation, type RegisterEndpoint } from '../../src/backends/backend.js';
-import type { ServerKind } from '../../src/backends/kinds.js';
+import type { ServerKind } from '../../src/backends/registry.js';
 import { backendNamed } from '../../src/backends/registry.js';
 import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startProsody, type ThrowawayProsody } from '../harness/prosody.js';
 import { executeCommand } from '../../src/xmpp/adhoc.js';
-import { ADMIN_NS, adminNode } from '../../src/xmpp/admin-commands.js';
+import { ADMIN_NS, adminNode } from '../../src/xmpp/service-admin.js';
 import { LoginRefused } from '../../src/xmpp/errors.js';
 import type { UserSession } from '../../src/xmpp/login.js';
 import { requireRoot } from '../harness/debian-root.js';

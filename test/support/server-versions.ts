@@ -6,7 +6,7 @@
 // file is loaded, so every test name says what it ran against. A missing
 // root is not skipped: its suites fail in their `before` hook, saying how to
 // make it.
-import type { ServerKind } from '../../src/backends/kinds.js';
+import type { ServerKind } from '../../src/backends/registry.js';
 import { findRoot, installedPackageVersion, ROOTS, upstreamVersion, type RootName } from '../harness/debian-root.js';
 
 export interface ServerVersion {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Refusal } from '../../src/accounts/refusal.js';
+import { Refusal } from '../../src/contract/refusal.js';
 import { MAX_TEXT_BYTES, readArgs } from '../../src/api/admin/args.js';
 import { servedHost } from '../../src/api/fields.js';
 import { commandNamed, COMMANDS } from '../../src/api/admin/commands.js';

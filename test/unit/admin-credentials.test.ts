@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import type { AdminGrant } from '../../src/accounts/admin-login.js';
-import type { Account } from '../../src/accounts/accounts.js';
-import { Refusal } from '../../src/accounts/refusal.js';
+import type { AdminGrant } from '../../src/admin/login.js';
+import type { Account } from '../../src/contract/account.js';
+import { Refusal } from '../../src/contract/refusal.js';
 import { BASIC_REALM, BasicAuth } from '../../src/api/admin/basic-auth.js';
 import { CredentialCache } from '../../src/api/admin/credential-cache.js';
+import { LocalRevocations } from '../../src/shared/credential-revocations.js';
 
 const CLIENT = '127.0.0.1';
 
@@ -101,7 +102,7 @@ describe('admin HTTP Basic authentication', () => {
 
   it('challenges missing, malformed and unusable credentials without logging in', async () => {
     const login = fakeLogin();
-    const auth = new BasicAuth({ login, hosts: ['localhost'] });
+    const auth = new BasicAuth({ login, revocations: new LocalRevocations(), hosts: ['localhost'] });
     for (const authorization of [
       undefined,
       'Bearer x',
@@ -122,7 +123,7 @@ describe('admin HTTP Basic authentication', () => {
 
   it('verifies with the server once, normalising the JID, then answers from memory', async () => {
     const login = fakeLogin();
-    const auth = new BasicAuth({ login, hosts: ['localhost'] });
+    const auth = new BasicAuth({ login, revocations: new LocalRevocations(), hosts: ['localhost'] });
     expect(await auth.authenticate(header('Admin@LocalHost:right'), CLIENT)).to.deep.equal(grant('admin@localhost'));
     expect(await auth.authenticate(header('admin@localhost:right'), CLIENT)).to.deep.equal(grant('admin@localhost'));
     expect(login.calls).to.deep.equal([{ account: { username: 'admin', host: 'localhost' }, password: 'right' }]);
@@ -130,7 +131,7 @@ describe('admin HTTP Basic authentication', () => {
 
   it('challenges a refused password and remembers nothing for it', async () => {
     const login = fakeLogin();
-    const auth = new BasicAuth({ login, hosts: ['localhost'] });
+    const auth = new BasicAuth({ login, revocations: new LocalRevocations(), hosts: ['localhost'] });
     const refusal = await refusalOf(auth.authenticate(header('admin@localhost:wrong'), CLIENT));
     expect(refusal.reason).to.equal('unauthenticated');
     expect(refusal.extra.basicRealm).to.equal(BASIC_REALM);
@@ -139,7 +140,7 @@ describe('admin HTTP Basic authentication', () => {
   });
 
   it('passes a non-admin refusal on as 403 material, without a challenge', async () => {
-    const auth = new BasicAuth({ login: fakeLogin(), hosts: ['localhost'] });
+    const auth = new BasicAuth({ login: fakeLogin(), revocations: new LocalRevocations(), hosts: ['localhost'] });
     const refusal = await refusalOf(auth.authenticate(header('user@localhost:right'), CLIENT));
     expect(refusal.reason).to.equal('not_allowed');
     expect(refusal.extra.basicRealm).to.equal(undefined);
@@ -148,7 +149,7 @@ describe('admin HTTP Basic authentication', () => {
   it('shares one verification among identical credentials that arrive together', async () => {
     const login = fakeLogin();
     login.hold(true);
-    const auth = new BasicAuth({ login, hosts: ['localhost'] });
+    const auth = new BasicAuth({ login, revocations: new LocalRevocations(), hosts: ['localhost'] });
     const together = [1, 2, 3].map(() => auth.authenticate(header('admin@localhost:right'), CLIENT));
     const other = auth.authenticate(header('admin@localhost:wrong'), CLIENT);
     login.release();

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseLastLogin, serverModuleOf } from '../../src/xmpp/admin-commands.js';
+import { parseLastLogin, serverModuleOf } from '../../src/backends/ejabberd/commands.js';
 import { passesResourceprep } from '../../src/xmpp/password-prep.js';
 
 describe('admin ad-hoc helpers', () => {

@@ -3,11 +3,13 @@
 // revokes; a verification under way when its account is revoked is not
 // remembered; while revocations may go unheard nothing remembered is used.
 import { expect } from 'chai';
-import type { AdminGrant } from '../../src/accounts/admin-login.js';
-import type { Account } from '../../src/accounts/accounts.js';
-import { LocalRevocations, type CredentialRevocations, type Forget } from '../../src/accounts/credential-revocations.js';
-import { Refusal } from '../../src/accounts/refusal.js';
-import { BasicAuth } from '../../src/api/admin/basic-auth.js';
+import type { AdminGrant } from '../../src/admin/login.js';
+import type { Account } from '../../src/contract/account.js';
+import { LocalRevocations, type CredentialRevocations, type Forget } from '../../src/shared/credential-revocations.js';
+import { Refusal } from '../../src/contract/refusal.js';
+import type { AccountsDeps } from '../../src/accounts/accounts.js';
+import type { ServerCommandsDeps } from '../../src/admin/server-commands.js';
+import { BasicAuth, type BasicAuthDeps } from '../../src/api/admin/basic-auth.js';
 
 const CLIENT = '127.0.0.1';
 const header = (userPass: string) => `Basic ${Buffer.from(userPass, 'utf8').toString('base64')}`;
@@ -66,7 +68,7 @@ describe('revoking remembered admin credentials', () => {
   const setUp = () => {
     const revocations = new TestRevocations();
     const login = fakeLogin(revocations);
-    const auth = new BasicAuth({ login, hosts: ['localhost'] });
+    const auth = new BasicAuth({ login, revocations, hosts: ['localhost'] });
     const use = (password: string) =>
       auth.authenticate(header(`admin@localhost:${password}`), CLIENT).then(
         () => 'ok',
@@ -126,5 +128,15 @@ describe('revoking remembered admin credentials', () => {
     expect(login.calls).to.have.length(4);
     expect(await use('right')).to.equal('ok');
     expect(login.calls).to.have.length(4);
+  });
+
+  it('cannot be left out: Basic auth, account operations and server commands do not type-check without revocations', () => {
+    // A dependency that became optional would make these `never`, and the assignments fail to compile.
+    const accounts: object extends Pick<AccountsDeps, 'revocations'> ? never : true = true;
+    const commands: object extends Pick<ServerCommandsDeps, 'revocations'> ? never : true = true;
+    const basic: object extends Pick<BasicAuthDeps, 'revocations'> ? never : true = true;
+    // @ts-expect-error revocations is required
+    const make = () => new BasicAuth({ login: fakeLogin(new TestRevocations()), hosts: ['localhost'] });
+    expect([accounts, commands, basic, typeof make]).to.deep.equal([true, true, true, 'function']);
   });
 });

@@ -5,8 +5,8 @@
 import { xml } from '@xmpp/client-core';
 import type { Element } from '@xmpp/xml';
 import { expect } from 'chai';
-import { LoginLimits } from '../../src/accounts/login-limits.js';
-import { Refusal } from '../../src/accounts/refusal.js';
+import { LoginLimits } from '../../src/limits/login-limits.js';
+import { Refusal } from '../../src/contract/refusal.js';
 import type { UserLogin } from '../../src/backends/backend.js';
 import { backendNamed } from '../../src/backends/registry.js';
 import { PrecedingBounced, StanzaFailure } from '../../src/xmpp/errors.js';

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { Refusal, type Reason } from '../../src/accounts/refusal.js';
+import { Refusal, type Reason } from '../../src/contract/refusal.js';
 import type { Route } from '../../src/api/module.js';
 import { createApp } from '../../src/http/app.js';
 import { responseFor } from '../../src/http/contract.js';

@@ -8,9 +8,9 @@
 import FakeTimers, { type Clock } from '@sinonjs/fake-timers';
 import { expect } from 'chai';
 import type { RateLimiterRes } from 'rate-limiter-flexible';
-import { boundedMemoryCounter, memoryStore, type LimitStore, type WindowCounter } from '../../src/accounts/limit-store.js';
-import { LoginLimits, type PasswordCheck } from '../../src/accounts/login-limits.js';
-import { Refusal } from '../../src/accounts/refusal.js';
+import { boundedMemoryCounter, memoryStore, type LimitStore, type WindowCounter } from '../../src/limits/store.js';
+import { LoginLimits, type PasswordCheck } from '../../src/limits/login-limits.js';
+import { Refusal } from '../../src/contract/refusal.js';
 
 class Wrong extends Error {}
 const refused = (error: unknown) => error instanceof Wrong;

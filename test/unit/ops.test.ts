@@ -5,7 +5,7 @@ import { Script } from 'node:vm';
 import { xml } from '@xmpp/client-core';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { expect } from 'chai';
-import { Refusal, type Reason } from '../../src/accounts/refusal.js';
+import { Refusal, type Reason } from '../../src/contract/refusal.js';
 import type { Mount } from '../../src/config/config.js';
 import { responseFor } from '../../src/http/contract.js';
 import { DOCS_CSP } from '../../src/ops/docs-headers.js';

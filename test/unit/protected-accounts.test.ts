@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ProtectedAccounts } from '../../src/accounts/protected-accounts.js';
-import { Refusal } from '../../src/accounts/refusal.js';
+import { Refusal } from '../../src/contract/refusal.js';
 
 const HOSTS = ['localhost', 'example.net'];
 const guard = new ProtectedAccounts(['admin@localhost', 'boss@example.net']);

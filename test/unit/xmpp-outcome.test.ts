@@ -2,11 +2,11 @@
 import { expect } from 'chai';
 import { xml } from '@xmpp/client-core';
 import type { Element } from '@xmpp/xml';
-import { Refusal } from '../../src/accounts/refusal.js';
+import { Refusal } from '../../src/contract/refusal.js';
 import { responseFor } from '../../src/http/contract.js';
 import { CommandFailed } from '../../src/xmpp/adhoc.js';
-import { ServerCapabilities } from '../../src/accounts/server-capabilities.js';
-import { explainFailure, isWrongPassword } from '../../src/accounts/xmpp-outcome.js';
+import { ServerCapabilities } from '../../src/admin/capabilities.js';
+import { explainFailure, isWrongPassword } from '../../src/contract/xmpp-outcome.js';
 import {
   LoginRefused,
   OutcomeUnknown,

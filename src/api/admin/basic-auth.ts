@@ -4,14 +4,14 @@
 // credential is remembered briefly (./credential-cache.ts); logins for the
 // same credential that arrive together share one verification.
 //
-// What is remembered is subject to revocation (../../accounts/credential-revocations.ts):
+// What is remembered is subject to revocation (../../shared/credential-revocations.ts):
 // a refused password for an account, here or on another instance, or a
 // password changed through the bridge, makes every instance forget that
 // account's credentials; and while revocations may go unheard (the shared
 // store is down) nothing remembered is used.
-import type { AdminGrant, AdminLogin } from '../../accounts/admin-login.js';
-import type { CredentialRevocations } from '../../accounts/credential-revocations.js';
-import { Refusal } from '../../accounts/refusal.js';
+import type { AdminGrant, AdminLogin } from '../../admin/login.js';
+import type { CredentialRevocations } from '../../shared/credential-revocations.js';
+import { Refusal } from '../../contract/refusal.js';
 import { nameprep, nodeprep } from '../../xmpp/stringprep.js';
 import { CredentialCache } from './credential-cache.js';
 
@@ -21,11 +21,10 @@ export const BASIC_REALM = 'ejabberd-restful admin';
 export const CACHE_TTL_MS = 60_000;
 export const CACHE_MAX_ENTRIES = 256;
 
-/** The admin login, and the revocations its verdicts are subject to when it carries them (../../accounts/revoking-operations.ts). */
-export type AdminVerifier = Pick<AdminLogin, 'verify'> & { readonly revocations?: CredentialRevocations };
-
 export interface BasicAuthDeps {
-  login: AdminVerifier;
+  login: Pick<AdminLogin, 'verify'>;
+  /** What remembered credentials are subject to: required, so no Basic auth can be built that misses a revocation. */
+  revocations: CredentialRevocations;
   hosts: readonly string[];
   cache?: CredentialCache<AdminGrant>;
 }
@@ -39,16 +38,18 @@ interface Verifying {
 }
 
 export class BasicAuth {
-  readonly #login: AdminVerifier;
+  readonly #login: Pick<AdminLogin, 'verify'>;
+  readonly #revocations: CredentialRevocations;
   readonly #hosts: readonly string[];
   readonly #cache: CredentialCache<AdminGrant>;
   readonly #verifying = new Map<string, Verifying>();
 
-  constructor({ login, hosts, cache }: BasicAuthDeps) {
+  constructor({ login, revocations, hosts, cache }: BasicAuthDeps) {
     this.#login = login;
+    this.#revocations = revocations;
     this.#hosts = hosts;
     this.#cache = cache ?? new CredentialCache({ maxEntries: CACHE_MAX_ENTRIES, ttlMs: CACHE_TTL_MS });
-    login.revocations?.subscribe((jid) => this.#forget(jid));
+    revocations.subscribe((jid) => this.#forget(jid));
   }
 
   /**
@@ -91,14 +92,14 @@ export class BasicAuth {
     try {
       return await this.#login.verify(account, password, client);
     } catch (error) {
-      if (error instanceof Refusal && error.reason === 'unauthenticated') await this.#login.revocations?.revoke(jid);
+      if (error instanceof Refusal && error.reason === 'unauthenticated') await this.#revocations.revoke(jid);
       throw error;
     }
   }
 
   /** Whether remembered credentials may be used: not while revocations may go unheard, and those remembered before are dropped. */
   #trusted(): boolean {
-    const heard = this.#login.revocations?.heard ?? true;
+    const heard = this.#revocations.heard;
     if (!heard) this.#forget(undefined);
     return heard;
   }

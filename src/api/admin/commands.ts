@@ -1,14 +1,16 @@
-// The admin module's command table: ejabberd's command names, their
-// positional arguments, and their results in ejabberd's command result shapes
-// ({"ok": text} for a result tuple, "ok" for a plain ok, numbers, lists,
-// records as objects). What each command does on the XMPP server is in
-// ../../accounts/server-commands.ts.
-import { jidOf } from '../../accounts/accounts.js';
-import { Refusal } from '../../accounts/refusal.js';
-import type { Authority, Operation, ServerCommands } from '../../accounts/server-commands.js';
-import type { Json } from '../../http/render.js';
+// The admin module's command table: ejabberd's command names, each with its
+// spec (./command-spec.ts: positional arguments, result in ejabberd's
+// command result shapes ({"ok": text} for a result tuple, "ok" for a plain
+// ok, numbers, lists, records as objects), an example) and what it runs.
+// What each command does on the XMPP server is in ../../admin/server-commands.ts.
+import { jidOf } from '../../contract/account.js';
+import { Refusal } from '../../contract/refusal.js';
+import type { Authority, Operation, ServerCommands } from '../../admin/server-commands.js';
+import type { Json } from '../../contract/json.js';
 import { servedHost } from '../fields.js';
-import type { Args, ArgSpec } from './args.js';
+import { EXAMPLE_HOST } from '../spec.js';
+import { argumentsOf, type Args, type ArgSpec } from './args.js';
+import type { CommandSpec, ResultSpec } from './command-spec.js';
 
 export interface CommandContext {
   server: ServerCommands;
@@ -19,21 +21,29 @@ export interface CommandContext {
 }
 
 export interface AdminCommand {
-  /** One line for people (GET <mount>/commands, the API page). */
-  summary: string;
-  /** The result's shape, for people. */
-  result: string;
-  args: readonly ArgSpec[];
+  /** Drives the validation of its arguments and its entry in the API document. */
+  spec: CommandSpec;
   /** The server operation behind it, for start-up warnings; undefined when it depends on the arguments. */
   operation: Operation | undefined;
   run(context: CommandContext, args: Args): Promise<Json>;
 }
 
+const OK: ResultSpec = { kind: 'rescode' };
+const TUPLE: ResultSpec = { kind: 'restuple' };
+const value = (name: string, type: Extract<ResultSpec, { kind: 'value' }>['value']['type']): ResultSpec => ({ kind: 'value', value: { name, type } });
+
+/** A built-in command's spec, its arguments named in short (./args.ts). */
+const spec = (name: string, summary: string, args: readonly ArgSpec[], result: ResultSpec, example: CommandSpec['example']): CommandSpec => ({
+  name,
+  summary,
+  args: argumentsOf(args),
+  result,
+  example,
+});
+
 export const COMMANDS: Readonly<Record<string, AdminCommand>> = {
   register: {
-    summary: 'Register an account',
-    result: '{ ok: text }',
-    args: ['user', 'host', 'password'],
+    spec: spec('register', 'Register an account', ['user', 'host', 'password'], TUPLE, { args: ['alice', EXAMPLE_HOST, 's3cret'], result: { ok: `User alice@${EXAMPLE_HOST} successfully registered` } }),
     operation: 'register',
     async run({ server, authority, hosts }, args) {
       const account = args.account(hosts);
@@ -42,9 +52,7 @@ export const COMMANDS: Readonly<Record<string, AdminCommand>> = {
     },
   },
   unregister: {
-    summary: 'Remove an account',
-    result: "{ ok: '' }",
-    args: ['user', 'host'],
+    spec: spec('unregister', 'Remove an account', ['user', 'host'], TUPLE, { args: ['alice', EXAMPLE_HOST], result: { ok: '' } }),
     operation: 'unregister',
     async run({ server, authority, hosts }, args) {
       await server.unregister(authority, args.account(hosts));
@@ -52,9 +60,7 @@ export const COMMANDS: Readonly<Record<string, AdminCommand>> = {
     },
   },
   change_password: {
-    summary: "Set an account's password",
-    result: "'ok'",
-    args: ['user', 'host', 'newpass'],
+    spec: spec('change_password', "Set an account's password", ['user', 'host', 'newpass'], OK, { args: ['alice', EXAMPLE_HOST, 'n3w-s3cret'], result: 'ok' }),
     operation: 'change_password',
     async run({ server, authority, hosts }, args) {
       await server.changePassword(authority, args.account(hosts), args.text('newpass'));
@@ -64,51 +70,37 @@ export const COMMANDS: Readonly<Record<string, AdminCommand>> = {
   // ejabberd's check_account returns the boolean of ejabberd_auth:user_exists
   // (ejabberdctl turns it into its exit code); mod_restful passed it through.
   check_account: {
-    summary: 'Whether an account exists',
-    result: 'boolean',
-    args: ['user', 'host'],
+    spec: spec('check_account', 'Whether an account exists', ['user', 'host'], value('exists', 'boolean'), { args: ['alice', EXAMPLE_HOST], result: true }),
     operation: 'check_account',
     run: ({ server, authority, hosts }, args) => server.checkAccount(authority, args.account(hosts)),
   },
   registered_users: {
-    summary: 'The accounts of a host',
-    result: '[ username ]',
-    args: ['host'],
+    spec: spec('registered_users', 'The user names of a host', ['host'], value('users', { list: { name: 'username', type: 'string' } }), { args: [EXAMPLE_HOST], result: ['admin', 'alice'] }),
     operation: 'registered_users',
     run: ({ server, authority, hosts }, args) => server.registeredUsers(authority, args.host(hosts)),
   },
   registered_users_number: {
-    summary: 'How many accounts a host has',
-    result: 'integer',
-    args: ['host'],
+    spec: spec('registered_users_number', 'How many accounts a host has', ['host'], value('count', 'integer'), { args: [EXAMPLE_HOST], result: 2 }),
     operation: 'registered_users_number',
     run: ({ server, authority, hosts }, args) => server.registeredUsersNumber(authority, args.host(hosts)),
   },
   connected_users: {
-    summary: 'The sessions online on every host',
-    result: '[ full JID ]',
-    args: [],
+    spec: spec('connected_users', 'Full JIDs of every session', [], value('sessions', { list: { name: 'jid', type: 'string' } }), { args: [], result: [`alice@${EXAMPLE_HOST}/phone`] }),
     operation: 'connected_users',
     run: ({ server, authority }) => server.connectedUsers(authority),
   },
   connected_users_number: {
-    summary: 'How many sessions are online',
-    result: 'integer',
-    args: [],
+    spec: spec('connected_users_number', 'How many sessions there are', [], value('count', 'integer'), { args: [], result: 1 }),
     operation: 'connected_users_number',
     run: ({ server, authority }) => server.connectedUsersNumber(authority),
   },
   kick_user: {
-    summary: 'End every session of an account',
-    result: 'integer (sessions ended)',
-    args: ['user', 'host'],
+    spec: spec('kick_user', "End every session of an account; answers how many", ['user', 'host'], value('sessions', 'integer'), { args: ['alice', EXAMPLE_HOST], result: 1 }),
     operation: 'kick_user',
     run: ({ server, authority, hosts }, args) => server.kickUser(authority, args.account(hosts)),
   },
   get_last: {
-    summary: "An account's last activity",
-    result: '{ timestamp, status }',
-    args: ['user', 'host'],
+    spec: spec('get_last', 'When an account was last active (timestamp null when unknown), and its status', ['user', 'host'], value('last', { tuple: [{ name: 'timestamp', type: 'string' }, { name: 'status', type: 'string' }] }), { args: ['alice', EXAMPLE_HOST], result: { timestamp: '2024-05-01T10:00:00.000Z', status: '' } }),
     operation: 'get_last',
     async run({ server, authority, hosts }, args) {
       const { at, status } = await server.lastActivity(authority, args.account(hosts));
@@ -118,9 +110,7 @@ export const COMMANDS: Readonly<Record<string, AdminCommand>> = {
   // The bridge's own name (ejabberd has no such command): XEP-0133's
   // announce, a headline to every session online on the host.
   send_announcement: {
-    summary: 'Send a headline to every session online on a host',
-    result: "'ok'",
-    args: ['host', 'subject', 'body'],
+    spec: spec('send_announcement', 'A headline to every session online on a host', ['host', 'subject', 'body'], OK, { args: [EXAMPLE_HOST, 'Maintenance', 'Down at 10:00\nBack at 10:30'], result: 'ok' }),
     operation: 'send_announcement',
     async run({ server, authority, hosts }, args) {
       await server.sendAnnouncement(authority, args.host(hosts), args.text('subject'), args.text('body'));
@@ -128,9 +118,7 @@ export const COMMANDS: Readonly<Record<string, AdminCommand>> = {
     },
   },
   set_motd: {
-    summary: "Set a host's message of the day",
-    result: "'ok'",
-    args: ['host', 'subject', 'body'],
+    spec: spec('set_motd', 'Set the message of the day of a host', ['host', 'subject', 'body'], OK, { args: [EXAMPLE_HOST, 'Welcome', 'Be nice'], result: 'ok' }),
     operation: 'set_motd',
     async run({ server, authority, hosts }, args) {
       await server.setMotd(authority, args.host(hosts), args.text('subject'), args.text('body'));
@@ -138,9 +126,7 @@ export const COMMANDS: Readonly<Record<string, AdminCommand>> = {
     },
   },
   delete_motd: {
-    summary: "Delete a host's message of the day",
-    result: "'ok'",
-    args: ['host'],
+    spec: spec('delete_motd', 'Delete the message of the day of a host', ['host'], OK, { args: [EXAMPLE_HOST], result: 'ok' }),
     operation: 'delete_motd',
     async run({ server, authority, hosts }, args) {
       await server.deleteMotd(authority, args.host(hosts));
@@ -150,9 +136,7 @@ export const COMMANDS: Readonly<Record<string, AdminCommand>> = {
   // The escape hatch: any node the server offers, if the mount's allowed_nodes
   // admits it. The host defaults to the first configured one.
   adhoc: {
-    summary: 'Run an ad-hoc command node allowed_nodes admits (escape hatch)',
-    result: '{ field: value or [values] }',
-    args: ['node', 'fields', 'host?'],
+    spec: spec('adhoc', 'Execute an ad-hoc command node the server offers (allowed_nodes)', ['node', 'fields', 'host?'], value('form', 'fields'), { args: ['http://jabber.org/protocol/admin#get-registered-users-num', {}, EXAMPLE_HOST], result: { registeredusersnum: '2' } }),
     operation: undefined,
     async run({ server, authority, hosts, nodeAllowed }, args) {
       const node = args.text('node');

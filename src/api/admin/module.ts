@@ -3,16 +3,17 @@
 // by HTTP Basic credentials of an XMPP administrator; then the allow-list,
 // then the arguments, before anything reaches the XMPP server.
 import type { Logger } from 'pino';
-import type { AdminLogin } from '../../accounts/admin-login.js';
-import type { ApiCommand, ApiCommands } from '../../accounts/api-commands.js';
+import type { AdminLogin } from '../../admin/login.js';
+import type { ApiCommand, ApiCommands } from '../../admin/api-commands.js';
+import { Refusal } from '../../contract/refusal.js';
+import { describeMissing, type OfferedNodes, type ServerCapabilities } from '../../admin/capabilities.js';
+import type { Authority, ServerCommands } from '../../admin/server-commands.js';
 import { commandListing } from './listing.js';
-import { Refusal } from '../../accounts/refusal.js';
-import { describeMissing, type OfferedNodes, type ServerCapabilities } from '../../accounts/server-capabilities.js';
-import type { Authority, ServerCommands } from '../../accounts/server-commands.js';
 import type { AdminMount } from '../../config/config.js';
+import type { CredentialRevocations } from '../../shared/credential-revocations.js';
 import { keyCheck } from '../key.js';
 import type { ApiModule, RouteInput } from '../module.js';
-import { readArgs } from './args.js';
+import { readCommandArgs } from './args.js';
 import { BasicAuth } from './basic-auth.js';
 import { commandNamed, COMMANDS } from './commands.js';
 import { nodeMatcher } from './node-patterns.js';
@@ -20,6 +21,8 @@ import { nodeMatcher } from './node-patterns.js';
 export interface AdminDeps {
   server: ServerCommands;
   adminLogin: AdminLogin;
+  /** What Basic credentials remembered by this mount are subject to. */
+  revocations: CredentialRevocations;
   capabilities: ServerCapabilities;
   /** Commands by name beyond the module's own (ejabberd's API over mod_adhoc_api). */
   apiCommands: ApiCommands;
@@ -30,7 +33,7 @@ export interface AdminDeps {
 export function adminModule(mount: AdminMount, deps: AdminDeps): ApiModule {
   const { server, hosts } = deps;
   const log = deps.log.child({ component: 'admin', mount: mount.path });
-  const basic = mount.key === undefined ? new BasicAuth({ login: deps.adminLogin, hosts }) : undefined;
+  const basic = mount.key === undefined ? new BasicAuth({ login: deps.adminLogin, revocations: deps.revocations, hosts }) : undefined;
   const requireKey = keyCheck(mount.key);
   const nodeAllowed = nodeMatcher(mount.allowedNodes);
   // Exact names and glob patterns (`get_*`, `*`): nothing is allowed unless listed.
@@ -103,7 +106,7 @@ export function adminModule(mount: AdminMount, deps: AdminDeps): ApiModule {
           const command = commandNamed(name);
           // Any other name is the server's own command (ejabberd 25.03+ with mod_adhoc_api).
           if (command === undefined) return deps.apiCommands.run(authority, name, input.fields.args);
-          const args = readArgs(name, command.args, input.fields.args);
+          const args = readCommandArgs(command.spec, input.fields.args);
           return command.run({ server, authority, hosts, nodeAllowed }, args);
         },
       },

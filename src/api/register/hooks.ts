@@ -3,7 +3,7 @@
 // With no pairs the answer stays "ok". A failing hook never undoes the
 // registration; it reports its own pair instead.
 import type { Logger } from 'pino';
-import type { Account } from '../../accounts/accounts.js';
+import type { Account } from '../../contract/account.js';
 
 export type HookValue = string | number | boolean;
 

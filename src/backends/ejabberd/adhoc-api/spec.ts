@@ -6,7 +6,7 @@
 // scripts/command-catalogue.ts from the servers themselves).
 
 /** A scalar type name (binary, string, integer, atom, rescode, restuple), a list or a tuple. */
-export type ApiType = string | { list: Named } | { tuple: Named[] };
+export type ApiType = string | { list: Named } | { tuple: readonly Named[] };
 
 export interface Named {
   name: string;

@@ -11,12 +11,14 @@ import type { ServerBackends } from '../backends/selector.js';
 import { apiCommandOf, lonelyRescodeFailure, resultFields } from '../backends/ejabberd/adhoc-api/answer.js';
 import { executeCommand, failureNote, CommandNoteFailure, CommandNotCompleted, type FieldValues } from '../xmpp/adhoc.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
-import type { ProtectedAccounts } from './protected-accounts.js';
-import { type Account, type Accounts } from './accounts.js';
-import { requireOffered, type AdminGrant } from './admin-login.js';
-import { Refusal } from './refusal.js';
-import { attempt } from './xmpp-outcome.js';
-import { missingNodes, withHints, type MissingNode, type OfferedNodes, type ServerCapabilities } from './server-capabilities.js';
+import type { ProtectedAccounts } from '../accounts/protected-accounts.js';
+import type { Accounts } from '../accounts/accounts.js';
+import { jidOf, type Account } from '../contract/account.js';
+import { requireOffered, type AdminGrant } from './login.js';
+import { Refusal } from '../contract/refusal.js';
+import { revokingAfter, type CredentialRevocations } from '../shared/credential-revocations.js';
+import { attempt } from '../contract/xmpp-outcome.js';
+import { missingNodes, withHints, type MissingNode, type OfferedNodes, type ServerCapabilities } from './capabilities.js';
 
 export type { LastActivity, Operation } from '../backends/backend.js';
 
@@ -33,6 +35,8 @@ export interface ServerCommandsDeps {
   hosts: readonly string[];
   /** Never registered, removed, re-passworded or kicked through the bridge. */
   protectedAccounts: ProtectedAccounts;
+  /** Told of every password this changes or removes (../shared/credential-revocations.ts). */
+  revocations: CredentialRevocations;
 }
 
 export class ServerCommands {
@@ -63,16 +67,20 @@ export class ServerCommands {
   }
 
   async unregister(authority: Authority, account: Account): Promise<void> {
-    const admin = await this.#permit(authority, 'unregister', account.host);
-    this.#deps.protectedAccounts.assertMutable(account);
-    await this.#deps.accounts.assertExists(account);
-    await admin.unregister(account);
+    await this.#changing(account, async () => {
+      const admin = await this.#permit(authority, 'unregister', account.host);
+      this.#deps.protectedAccounts.assertMutable(account);
+      await this.#deps.accounts.assertExists(account);
+      await admin.unregister(account);
+    });
   }
 
   async changePassword(authority: Authority, account: Account, password: string): Promise<void> {
-    const admin = await this.#permit(authority, 'change_password', account.host);
-    this.#deps.protectedAccounts.assertMutable(account);
-    await admin.changePassword(account, password);
+    await this.#changing(account, async () => {
+      const admin = await this.#permit(authority, 'change_password', account.host);
+      this.#deps.protectedAccounts.assertMutable(account);
+      await admin.changePassword(account, password);
+    });
   }
 
   async checkAccount(authority: Authority, account: Account): Promise<boolean> {
@@ -133,7 +141,7 @@ export class ServerCommands {
     node: string,
     fields: FieldValues,
   ): Promise<Record<string, string | string[]>> {
-    await this.#deps.capabilities.require([node], [host]);
+    await this.#deps.capabilities.require([node], [host], this.#deps.backends.known?.entry);
     if (authority.kind === 'admin') requireOffered(authority.grant, [node], [host]);
     // A node can act on any account its form names (delete-user,
     // change-user-password, ejabberd's api-commands/change_password with a
@@ -166,6 +174,11 @@ export class ServerCommands {
       form[name] = type?.endsWith('-multi') ? values : (values[0] ?? '');
     }
     return form;
+  }
+
+  /** Runs a change of the account's password (or its removal): the one way this class changes one. */
+  #changing(account: Account, change: () => Promise<void>): Promise<void> {
+    return revokingAfter(this.#deps.revocations, jidOf(account), change);
   }
 
   /** The back end's admin operations, once the operation is known to be served, offered and allowed. */

@@ -1,10 +1,11 @@
 // What bridge instances share when `limits.store` names a Redis: the
-// wrong-password counts (./limit-store.ts) and the revocations of verified
+// wrong-password counts (./redis-limit-store.ts) and the revocations of verified
 // credentials (./credential-revocations.ts). Without it both stay in this
 // process, and nothing here can be down.
 import type { Logger } from 'pino';
 import { LocalRevocations, RedisRevocations, type CredentialRevocations } from './credential-revocations.js';
-import { memoryStore, redisStore, type LimitStore } from './limit-store.js';
+import { memoryStore, type LimitStore } from '../limits/store.js';
+import { redisStore } from './redis-limit-store.js';
 import { RedisLink } from './redis-link.js';
 
 export interface SharedState {

@@ -15,10 +15,10 @@ import {
   requireCompleted,
   type CommandResult,
   type FieldValues,
-} from './adhoc.js';
-import { ADMIN_NS, adminNode } from './admin-commands.js';
-import type { IqRequester } from './in-band-registration.js';
-import type { UserSession } from './login.js';
+} from '../../xmpp/adhoc.js';
+import type { IqRequester } from '../../xmpp/in-band-registration.js';
+import type { UserSession } from '../../xmpp/login.js';
+import { ADMIN_NS, adminNode, runAdminCommand } from '../../xmpp/service-admin.js';
 
 /** The Prosody nodes the bridge uses, by their short name under ADMIN_NS. */
 export type ProsodyNodeName =
@@ -33,10 +33,8 @@ export type ProsodyNodeName =
 /** Prosody's text for a missing account (user-stats, change-user-password). */
 const NO_SUCH_USER = 'User does not exist';
 
-async function run(session: IqRequester, host: string, name: ProsodyNodeName, values: FieldValues): Promise<CommandResult> {
-  const node = adminNode(name);
-  return requireCompleted(await executeCommand(session, host, node, { FORM_TYPE: ADMIN_NS, ...values }), node);
-}
+const run = (session: IqRequester, host: string, name: ProsodyNodeName, values: FieldValues): Promise<CommandResult> =>
+  runAdminCommand(session, host, name, values);
 
 /** Creates the account. "Account already exists" comes back as a CommandNoteFailure. */
 export async function addUser(session: IqRequester, host: string, accountJid: string, password: string): Promise<void> {

@@ -10,6 +10,7 @@
 // whenever the link goes down or comes back; a revocation it could not
 // publish is made good by revoking everything once the link is back.
 import type { Logger } from 'pino';
+import { Refusal } from '../contract/refusal.js';
 import type { RedisLink } from './redis-link.js';
 
 /** `forget(jid)` forgets one account; `forget(undefined)` everything (revocations may have been missed). */
@@ -22,6 +23,33 @@ export interface CredentialRevocations {
   subscribe(forget: Forget): void;
   /** False while revocations may go unheard: remembered credentials must not be used meanwhile. */
   readonly heard: boolean;
+}
+
+/** A failure after which the account may still have been changed: the server may have done it. */
+function outcomeUnknown(error: unknown): boolean {
+  return !(error instanceof Refusal) || error.reason === 'timeout' || error.reason === 'upstream_error' || error.reason === 'internal_error';
+}
+
+/**
+ * Runs `change`, which may change or remove the password of `jid`, and then
+ * makes every instance forget the credentials verified for it: after
+ * success, and after a failure whose outcome is unknown. Every operation of
+ * the bridge that changes a password goes through this (accounts/accounts.ts,
+ * admin/server-commands.ts, which cannot be built without revocations).
+ * Changes made elsewhere (ejabberdctl, the adhoc escape hatch, the user's
+ * own client) are caught when the old password is refused on any instance,
+ * or when the remembered credential expires.
+ */
+export async function revokingAfter<T>(revocations: CredentialRevocations, jid: string, change: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await change();
+  } catch (error) {
+    if (outcomeUnknown(error)) await revocations.revoke(jid);
+    throw error;
+  }
+  await revocations.revoke(jid);
+  return result;
 }
 
 /** Revocations within this process (no limits.store). */

@@ -5,13 +5,14 @@
 // (mod_announce) access rules allow, and refuses them to everyone else, so
 // that list is what this account may do as an admin, host by host.
 import { listCommandsByHost } from '../xmpp/adhoc.js';
-import { ADMIN_NS } from '../xmpp/admin-commands.js';
+import { ADMIN_NS } from '../xmpp/service-admin.js';
 import { passesSaslprep } from '../xmpp/password-prep.js';
-import { jidOf, type Account, type UserLogin } from './accounts.js';
-import type { LoginLimits } from './login-limits.js';
-import { attempt, isWrongPassword } from './xmpp-outcome.js';
-import { Refusal } from './refusal.js';
-import { missingNodes, type OfferedNodes } from './server-capabilities.js';
+import type { UserLogin } from '../backends/backend.js';
+import { jidOf, type Account } from '../contract/account.js';
+import type { LoginLimits } from '../limits/login-limits.js';
+import { attempt, isWrongPassword } from '../contract/xmpp-outcome.js';
+import { Refusal } from '../contract/refusal.js';
+import { missingNodes, type OfferedNodes } from './capabilities.js';
 
 /** A verified administrator and the command nodes the server offers it. */
 export interface AdminGrant {

@@ -1,6 +1,6 @@
-// Why a request did not succeed, in the contract's own words. Produced by the
-// accounts and API layers; the HTTP edge turns a reason into a status code
-// (src/http/contract.ts) and nothing else.
+// Why a request did not succeed, in the contract's own words. Produced by
+// every layer above XMPP (this folder imports nothing of theirs); the HTTP
+// edge turns a reason into a status code (src/http/contract.ts) and nothing else.
 
 export type Reason =
   | 'bad_request'

@@ -3,12 +3,12 @@
 // account from a logged-in session, has no get-user-lastlogin, no list or
 // count of registered accounts and no message-of-the-day commands; it
 // reports failures as completed commands with an error note, which
-// ../xmpp/prosody-commands.ts turns into failures (never a false success).
-import { jidOf, type Account } from '../accounts/account.js';
-import { Refusal } from '../accounts/refusal.js';
-import { attempt, isWrongPassword, type Explanations } from '../accounts/xmpp-outcome.js';
-import { adminNode } from '../xmpp/admin-commands.js';
-import { passesSaslprep } from '../xmpp/password-prep.js';
+// ./commands.ts turns into failures (never a false success).
+import { jidOf, type Account } from '../../contract/account.js';
+import { Refusal } from '../../contract/refusal.js';
+import { attempt, isWrongPassword, type Explanations } from '../../contract/xmpp-outcome.js';
+import { adminNode } from '../../xmpp/service-admin.js';
+import { passesSaslprep } from '../../xmpp/password-prep.js';
 import {
   addUser,
   announce,
@@ -18,9 +18,9 @@ import {
   onlineUserJids,
   removeOwnAccount,
   userStats,
-} from '../xmpp/prosody-commands.js';
-import type { BackendDeps, BackendEntry, ServerBackend } from './backend.js';
-import { byUtf8, inBatches, PARALLEL_LOOKUPS } from './lists.js';
+} from './commands.js';
+import type { BackendDeps, BackendEntry, ServerBackend } from '../backend.js';
+import { byUtf8, inBatches, PARALLEL_LOOKUPS } from '../lists.js';
 
 const nodes = (...names: string[]) => names.map(adminNode);
 
@@ -28,7 +28,7 @@ const NO_LIST = 'Prosody offers no ad-hoc command that lists or counts registere
 const NO_LAST = 'Prosody offers no ad-hoc command that tells when an account was last active; there is no get-user-lastlogin';
 const NO_MOTD = "Prosody's mod_motd has no ad-hoc command to set or delete the message of the day; set motd_text in the Prosody config instead";
 
-export const PROSODY: BackendEntry = {
+export const PROSODY: BackendEntry<'prosody'> = {
   kind: 'prosody',
   label: 'Prosody 0.12, 13.0',
   recognises: (name) => /^prosody\b/i.test(name),

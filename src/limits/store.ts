@@ -1,10 +1,9 @@
 // Where the login limits keep their counts: this process's memory (the
 // default), or the Redis of `limits.store`, shared by every instance that
-// names it. Either way the counting is rate-limiter-flexible's: per key, a
+// names it (../shared/redis-limit-store.ts). Either way the counting is rate-limiter-flexible's: per key, a
 // fixed window of `windowSeconds` that opens at the key's first count.
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { WindowLimit } from './login-limits.js';
-import type { RedisLink } from './redis-link.js';
+import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { WindowLimit } from './window.js';
 
 /** The operations the limits use: atomic in the store, and consume rejects with a RateLimiterRes past `max`. */
 export type WindowCounter = Pick<RateLimiterAbstract, 'consume' | 'reward' | 'penalty'>;
@@ -69,25 +68,3 @@ export const memoryStore: LimitStore = {
   available: true,
   failed: () => undefined,
 };
-
-/** Key prefix in Redis: one Redis (or db) may serve other applications too. */
-const PREFIX = 'ejabberd-restful:limits:';
-
-/** Counts in Redis, shared by every instance connected to it. */
-export function redisStore(link: RedisLink): LimitStore {
-  return {
-    counter: (name, { max, windowSeconds }) =>
-      new RateLimiterRedis({
-        storeClient: link.commands,
-        keyPrefix: `${PREFIX}${name}`,
-        points: max,
-        duration: windowSeconds,
-        // Fail at once, never fall back to counting in memory: no limit is lifted while Redis is away.
-        rejectIfRedisNotReady: true,
-      }),
-    get available() {
-      return link.isUp;
-    },
-    failed: (error) => link.commandFailed(error),
-  };
-}

@@ -2,13 +2,10 @@
 // mod_announce offer them. Most failures of these nodes come back as a bare
 // <item-not-found/> (a crash inside mod_configure, see XMPP-FACTS), so callers
 // validate and check existence first instead of reading error texts.
-import { executeCommand, requireCompleted, type FieldValues } from './adhoc.js';
-import { UnexpectedAnswer } from './errors.js';
-import type { IqRequester } from './in-band-registration.js';
-
-export const ADMIN_NS = 'http://jabber.org/protocol/admin';
-
-export const adminNode = (name: string): string => `${ADMIN_NS}#${name}`;
+import type { FieldValues } from '../../xmpp/adhoc.js';
+import { UnexpectedAnswer } from '../../xmpp/errors.js';
+import type { IqRequester } from '../../xmpp/in-band-registration.js';
+import { ADMIN_NS, queryAdminCommand, runAdminCommand } from '../../xmpp/service-admin.js';
 
 /** The XEP-0133 nodes the bridge uses, by their short name. */
 export type AdminNodeName =
@@ -35,22 +32,12 @@ export function serverModuleOf(node: string): string | undefined {
   return ANNOUNCE_NODES.test(node.slice(ADMIN_NS.length + 1)) ? 'mod_announce' : 'mod_configure';
 }
 
-/**
- * Executes an admin node with a submitted form (FORM_TYPE added). Never a
- * false success: an answer that is not a completed command, or that carries
- * an error note, throws (./adhoc.ts requireCompleted).
- */
-async function runAdmin(session: IqRequester, host: string, name: AdminNodeName, values: FieldValues) {
-  const node = adminNode(name);
-  return requireCompleted(await executeCommand(session, host, node, { FORM_TYPE: ADMIN_NS, ...values }), node);
-}
+/** Executes an admin node with a submitted form; never a false success (../../xmpp/service-admin.ts). */
+const runAdmin = (session: IqRequester, host: string, name: AdminNodeName, values: FieldValues) => runAdminCommand(session, host, name, values);
 
 /** Executes an admin node that answers at once; ejabberd refuses a submitted form for these. */
-async function queryAdmin(session: IqRequester, host: string, name: AdminNodeName, field: string): Promise<string[]> {
-  const node = adminNode(name);
-  const result = requireCompleted(await executeCommand(session, host, node, undefined), node);
-  return result.fields.get(field) ?? [];
-}
+const queryAdmin = (session: IqRequester, host: string, name: AdminNodeName, field: string): Promise<string[]> =>
+  queryAdminCommand(session, host, name, field);
 
 /**
  * What get-user-lastlogin says of an account: 'never' for an account the

@@ -19,9 +19,9 @@
 //   later (rate-limiter-flexible's fixed windows): a check that succeeded may
 //   open it, and just after it closes a new one allows `max` again.
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import type { LimitStore, WindowCounter } from './limit-store.js';
-import type { WindowLimit } from './login-limits.js';
-import { Refusal } from './refusal.js';
+import type { LimitStore, WindowCounter } from './store.js';
+import type { WindowLimit } from './window.js';
+import { Refusal } from '../contract/refusal.js';
 
 /** A point held for a check in flight. */
 export interface Hold {

@@ -8,17 +8,17 @@ import { EventEmitter } from 'node:events';
 import { learnCommands, runApiCommand, submission, type ApiCommand } from '../backends/ejabberd/adhoc-api/directory.js';
 import { ArgumentProblem, type Json } from '../backends/ejabberd/adhoc-api/values.js';
 import { executeCommand, requireCompleted, type FieldValues } from '../xmpp/adhoc.js';
-import { adminNode } from '../xmpp/admin-commands.js';
-import { jidOf, type Account } from './account.js';
+import { adminNode } from '../xmpp/service-admin.js';
+import { jidOf, type Account } from '../contract/account.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
 import { nameprep, nodeprep, unsafeTextReason } from '../xmpp/stringprep.js';
-import { requireOffered } from './admin-login.js';
-import type { CredentialRevocations } from './credential-revocations.js';
-import { namesIn, type ProtectedAccounts } from './protected-accounts.js';
-import { Refusal } from './refusal.js';
+import { requireOffered } from './login.js';
+import type { CredentialRevocations } from '../shared/credential-revocations.js';
+import { namesIn, type ProtectedAccounts } from '../accounts/protected-accounts.js';
+import { Refusal } from '../contract/refusal.js';
 import type { Authority } from './server-commands.js';
-import type { ServerCapabilities } from './server-capabilities.js';
-import { attempt } from './xmpp-outcome.js';
+import type { ServerCapabilities } from './capabilities.js';
+import { attempt } from '../contract/xmpp-outcome.js';
 
 export type { ApiCommand } from '../backends/ejabberd/adhoc-api/directory.js';
 
@@ -151,7 +151,7 @@ export class ApiCommands extends EventEmitter<{ learned: [ReadonlyMap<string, Ap
    */
   async #runStandIn(authority: Authority, name: string, standIn: StandIn, given: unknown): Promise<Json> {
     const host = this.#host;
-    await this.#deps.capabilities.require([standIn.node], [host]).catch((error: unknown) => {
+    await this.#deps.capabilities.require([standIn.node], [host], undefined).catch((error: unknown) => {
       if (error instanceof Refusal && error.reason === 'not_supported') {
         throw new Refusal('not_supported', `${name} needs ejabberd 25.03+ with mod_adhoc_api, or XEP-0133 ${standIn.node} (Prosody 13)`);
       }

@@ -3,14 +3,13 @@
 // XEP-0133 nodes of mod_configure and mod_announce (XMPP-FACTS). Most
 // failures of mod_configure come back as a bare <item-not-found/>, so
 // inputs are validated and existence checked before anything is sent.
-import { jidOf, type Account } from '../accounts/account.js';
-import { Refusal } from '../accounts/refusal.js';
-import { attempt, type Explanations } from '../accounts/xmpp-outcome.js';
-import { accountExists } from '../xmpp/account-probe.js';
-import { CLUSTER_SETTLE_MS } from '../xmpp/connector.js';
+import { jidOf, type Account } from '../../contract/account.js';
+import { Refusal } from '../../contract/refusal.js';
+import { attempt, type Explanations } from '../../contract/xmpp-outcome.js';
+import { accountExists } from './account-probe.js';
+import { askAgainAfterSettle } from '../../xmpp/cluster-settle.js';
 import {
   addUser,
-  adminNode,
   announce,
   changeUserPassword,
   deleteMotd,
@@ -24,12 +23,13 @@ import {
   registeredUsersCount,
   serverModuleOf,
   setMotd,
-} from '../xmpp/admin-commands.js';
-import { registerAccount, removeAccountByPassword } from '../xmpp/in-band-registration.js';
-import { StanzaFailure } from '../xmpp/errors.js';
-import { passesResourceprep } from '../xmpp/password-prep.js';
-import type { BackendDeps, BackendEntry, LastActivity, ServerBackend } from './backend.js';
-import { byUtf8, inBatches, PARALLEL_LOOKUPS } from './lists.js';
+} from './commands.js';
+import { registerAccount, removeAccountByPassword } from '../../xmpp/in-band-registration.js';
+import { adminNode } from '../../xmpp/service-admin.js';
+import { StanzaFailure } from '../../xmpp/errors.js';
+import { passesResourceprep } from '../../xmpp/password-prep.js';
+import type { BackendDeps, BackendEntry, LastActivity, ServerBackend } from '../backend.js';
+import { byUtf8, inBatches, PARALLEL_LOOKUPS } from '../lists.js';
 
 /**
  * ejabberd stores only passwords that pass resourceprep; through an admin
@@ -44,7 +44,7 @@ export function assertStorablePassword(password: string): void {
 
 const nodes = (...names: string[]) => names.map(adminNode);
 
-export const EJABBERD: BackendEntry = {
+export const EJABBERD: BackendEntry<'ejabberd'> = {
   kind: 'ejabberd',
   label: 'ejabberd 23.01, 24.12, 26.07',
   recognises: (name) => /^ejabberd\b/i.test(name),
@@ -86,18 +86,14 @@ function ejabberdBackend({ session, limits }: BackendDeps): ServerBackend {
    * get-user-lastlogin saying Online or a time settles it; "Never" means
    * absent, or offline with no mod_last record (mod_last off, or not yet
    * replicated to this cluster node): the headline probe decides
-   * (../xmpp/account-probe.ts).
+   * (./account-probe.ts).
    */
   const isRegistered = async (account: Account): Promise<boolean> => {
     const last = await attempt(() => readLastLogin(session, account.host, jidOf(account)));
     if (last.kind !== 'never') return true;
     const probe = () => attempt(() => accountExists(session, account.host, jidOf(account)));
-    if (await probe()) return true;
-    // In a cluster, mnesia applies a registration on the other nodes a few ms
-    // after the registering node answered (seen 2-4 times in 1,000, visible
-    // 2-4 ms later): "absent" is asked once more before it is believed.
-    await new Promise((resolve) => setTimeout(resolve, CLUSTER_SETTLE_MS));
-    return probe();
+    // In a cluster, "absent" may be a registration not yet applied on this node: asked once more.
+    return askAgainAfterSettle(probe, (outcome) => 'value' in outcome && !outcome.value);
   };
   const assertExists = async (account: Account): Promise<void> => {
     if (!(await isRegistered(account))) throw new Refusal('not_exists', `${jidOf(account)} is not registered`);

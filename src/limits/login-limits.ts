@@ -10,18 +10,14 @@
 //   when the server exempts the bridge.
 //
 // Only actual refusals count. The counts live in a LimitStore (this
-// process's memory, or Redis shared by every instance: ./limit-store.ts);
+// process's memory, or Redis shared by every instance: ./store.ts);
 // how a check reserves its point, and what that guarantees within one
-// process and across instances, is in ./failure-counter.ts. When the store
+// process and across instances, is in ./counter.ts. When the store
 // does not answer, password checks are refused with service_unavailable:
 // never let through uncounted.
-import { FailureCounter, type Hold } from './failure-counter.js';
-import { memoryStore, type LimitStore } from './limit-store.js';
-
-export interface WindowLimit {
-  max: number;
-  windowSeconds: number;
-}
+import { FailureCounter, type Hold } from './counter.js';
+import { memoryStore, type LimitStore } from './store.js';
+import type { WindowLimit } from './window.js';
 
 export interface LoginLimitsOptions {
   perAccount: WindowLimit | undefined;

@@ -5,10 +5,9 @@
 // anything is sent, naming the server module that would serve it.
 import { EventEmitter } from 'node:events';
 import { listCommandsByHost } from '../xmpp/adhoc.js';
-import { serverModuleOf } from '../xmpp/admin-commands.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
-import { explainFailure } from './xmpp-outcome.js';
-import { Refusal } from './refusal.js';
+import { explainFailure } from '../contract/xmpp-outcome.js';
+import { Refusal } from '../contract/refusal.js';
 
 /** Command nodes offered, by host. */
 export type OfferedNodes = ReadonlyMap<string, ReadonlySet<string>>;
@@ -16,11 +15,11 @@ export type OfferedNodes = ReadonlyMap<string, ReadonlySet<string>>;
 export interface MissingNode {
   host: string;
   node: string;
-  /** The server module that serves the node, when known. */
+  /** The server module that serves the node, when known (the back end's words: withHints). */
   module: string | undefined;
   /** Set when no module would help: the server's back end cannot serve the operation at all (why). */
   unsupported?: string;
-  /** How to enable `module` on this server (default: ejabberd's wording). */
+  /** How to enable `module` on this server, in its back end's words. */
   enable?: string;
 }
 
@@ -60,9 +59,9 @@ export class ServerCapabilities extends EventEmitter<{ discovered: [OfferedNodes
 
   /**
    * Refuses with not_supported unless every node is offered on every host;
-   * `server`: the back end's words for the module to enable (default: ejabberd's).
+   * `server`: the back end's words for the module to enable (undefined while no back end is known).
    */
-  async require(nodes: readonly string[], hosts: readonly string[], server?: ServerHints): Promise<void> {
+  async require(nodes: readonly string[], hosts: readonly string[], server: ServerHints | undefined): Promise<void> {
     const [first] = missingNodes(await this.current(), nodes, hosts);
     if (first) throw new Refusal('not_supported', describeMissing(server ? withHints(first, server) : first));
   }
@@ -76,11 +75,11 @@ export function missingNodes(offered: OfferedNodes, nodes: readonly string[], ho
   return hosts.flatMap((host) =>
     nodes
       .filter((node) => !offered.get(host)?.has(node))
-      .map((node) => ({ host, node, module: serverModuleOf(node) })),
+      .map((node) => ({ host, node, module: undefined })),
   );
 }
 
-/** What a server back end says about its modules, for operators' messages (default: ejabberd's wording). */
+/** What a server back end says about its modules, for operators' messages (../backends: BackendEntry). */
 export interface ServerHints {
   moduleOf(node: string): string | undefined;
   enableHint(module: string): string;
@@ -94,8 +93,7 @@ export function withHints(missing: MissingNode, server: ServerHints): MissingNod
 
 export function describeMissing({ host, node, module, unsupported, enable }: MissingNode): string {
   if (unsupported !== undefined) return `${node} is not supported on ${host}: ${unsupported}`;
-  const fix = module
-    ? (enable ?? `enable ${module} (and mod_adhoc) in ejabberd and let the bridge's account use it`)
-    : 'check the XMPP server modules and the access rules for the bridge account';
+  const fix =
+    module !== undefined && enable !== undefined ? enable : 'check the XMPP server modules and the access rules for the bridge account';
   return `the XMPP server does not offer the command ${node} on ${host}: ${fix}`;
 }
