@@ -5,7 +5,7 @@
 // and /sys mounted to run Erlang or Lua; install-servers unmounts them, so
 // they are mounted here (idempotently) before a server starts.
 import { execFile as execFileCb, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,9 +108,4 @@ export function installedPackageVersion(root: DebianRoot | undefined, pkg: strin
 /** The upstream part of a Debian version: '1:24.12-3+deb13u2' → '24.12'. */
 export function upstreamVersion(debianVersion: string): string {
   return debianVersion.replace(/^\d+:/, '').replace(/-[^-]*$/, '');
-}
-
-/** The versions install-servers recorded in the root's .ready file (for messages), e.g. 'ejabberd 26.07-1~bpo13+1 prosody …'. */
-export function readyLine(root: DebianRoot): string {
-  return readFileSync(path.join(root.dir, '.ready'), 'utf8').trim();
 }

@@ -1,9 +1,11 @@
 // One name registered many times at once answers exactly one "ok" and
 // "exists" for every other request, never a 5xx: through one bridge (its
-// sessions serialise registrations per name) and through two bridges on one
-// server (ejabberd's auth cache may answer internal-server-error to the
-// loser; the bridge then finds the name taken and answers 409). On every
-// server version.
+// sessions put registrations of one name through one at a time) and through
+// two bridges on one server (both reach ejabberd at once; the example
+// config's auth_use_cache: false keeps ejabberd's auth cache from answering
+// internal-server-error and from breaking the winner's account; the
+// bridge's answer to such an internal-server-error, where the cache is on,
+// is test/unit/ejabberd-register-race.test.ts). On every server version.
 import { expect } from 'chai';
 import { startBridgeProcess, type BridgeProcess, type Reply } from '../support/bridge-process.js';
 import { KEY, uniqueName } from '../support/fixtures.js';

@@ -7,7 +7,6 @@ import type { Element } from '@xmpp/xml';
 import { expect } from 'chai';
 import { LoginLimits } from '../../src/limits/login-limits.js';
 import { Refusal } from '../../src/contract/refusal.js';
-import type { UserLogin } from '../../src/backends/backend.js';
 import { backendNamed } from '../../src/backends/registry.js';
 import { PrecedingBounced, StanzaFailure } from '../../src/xmpp/errors.js';
 
@@ -26,9 +25,10 @@ function backendWhere({ lastLogin, probeBounces }: { lastLogin: string; probeBou
         return Promise.reject(new StanzaFailure('internal-server-error', '', 'wait'));
       }
       if (command) {
-        sent.push(String(command.attrs.node).replace(/^.*#/, ''));
+        const node = String(command.attrs.node);
+        sent.push(node.replace(/^.*#/, ''));
         const form = xml('x', { xmlns: 'jabber:x:data', type: 'result' }, xml('field', { var: 'lastlogin' }, xml('value', {}, lastLogin)));
-        return Promise.resolve(xml('iq', { type: 'result' }, xml('command', { xmlns: NS_COMMANDS, status: 'completed', node: command.attrs.node }, form)));
+        return Promise.resolve(xml('iq', { type: 'result' }, xml('command', { xmlns: NS_COMMANDS, status: 'completed', node }, form)));
       }
       sent.push('probe');
       return probeBounces ? Promise.reject(new PrecedingBounced('service-unavailable')) : Promise.resolve(xml('iq', { type: 'result' }));
@@ -36,7 +36,7 @@ function backendWhere({ lastLogin, probeBounces }: { lastLogin: string; probeBou
   };
   const backend = backendNamed('ejabberd').create({
     session,
-    loginAs: (() => Promise.reject(new Error('no login'))) as UserLogin,
+    loginAs: () => Promise.reject(new Error('no login')),
     limits: new LoginLimits({ perAccount: undefined, perClient: undefined, serverGuard: undefined }),
   });
   return { backend, sent };
