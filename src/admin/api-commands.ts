@@ -5,6 +5,7 @@
 // call is checked before anything is sent: the command offered, the caller
 // allowed to run it, its arguments typed, no protected account named.
 import { EventEmitter } from 'node:events';
+import { knownSpec } from '../backends/ejabberd/adhoc-api/catalogue.js';
 import { learnCommands, runApiCommand, submission, type ApiCommand } from '../backends/ejabberd/adhoc-api/directory.js';
 import { ArgumentProblem, type Json } from '../backends/ejabberd/adhoc-api/values.js';
 import { executeCommand, requireCompleted, type FieldValues } from '../xmpp/adhoc.js';
@@ -85,10 +86,21 @@ export class ApiCommands extends EventEmitter<{ learned: [ReadonlyMap<string, Ap
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /**
+   * Whether `name` is a command this server runs, or would run with
+   * mod_adhoc_api (a command of ejabberd's the catalogue knows): false for a
+   * name no one knows, which is a bad request rather than a missing module.
+   */
+  async knows(name: string): Promise<boolean> {
+    const commands = await this.offered();
+    if (commands.size > 0) return commands.has(name);
+    return Object.hasOwn(XEP0133_STAND_INS, name) || knownSpec(name) !== undefined;
+  }
+
   /** Runs the API command `name` with `given` (a list in its order, or an object by name); answers its typed result. */
   async run(authority: Authority, name: string, given: unknown): Promise<Json> {
     const commands = await this.offered();
-    const standIn = XEP0133_STAND_INS[name];
+    const standIn = Object.hasOwn(XEP0133_STAND_INS, name) ? XEP0133_STAND_INS[name] : undefined;
     if (commands.size === 0 && standIn !== undefined) return this.#runStandIn(authority, name, standIn, given);
     if (commands.size === 0) throw new Refusal('not_supported', `${name} is not one of the admin module's own commands; running any other command by name ${NEEDS_ADHOC_API}`);
     const command = commands.get(name);

@@ -105,7 +105,12 @@ export function adminModule(mount: AdminMount, deps: AdminDeps): ApiModule {
           if (!allowed(name)) throw new Refusal('not_allowed', 'this command is not in allowed_commands of this mount');
           const command = commandNamed(name);
           // Any other name is the server's own command (ejabberd 25.03+ with mod_adhoc_api).
-          if (command === undefined) return deps.apiCommands.run(authority, name, input.fields.args);
+          if (command === undefined) {
+            if (!(await deps.apiCommands.knows(name))) {
+              throw new Refusal('bad_request', `unknown command; known: ${Object.keys(COMMANDS).join(', ')}, and the server's own that GET <mount>/commands lists`);
+            }
+            return deps.apiCommands.run(authority, name, input.fields.args);
+          }
           const args = readCommandArgs(command.spec, input.fields.args);
           return command.run({ server, authority, hosts, nodeAllowed }, args);
         },

@@ -48,7 +48,8 @@ export function resultFields(node: string, result: CommandResult, secrets: reado
 export function rescodeFailure(node: string, value: string | undefined): CommandFailed | undefined {
   if (value === '0') return undefined;
   if (value !== '1') return new CommandFailed(node, 'the command answered an unreadable result code', undefined);
-  const known = RESCODE_FAILURES[apiCommandOf(node) ?? ''];
+  const command = apiCommandOf(node) ?? '';
+  const known = Object.hasOwn(RESCODE_FAILURES, command) ? RESCODE_FAILURES[command] : undefined;
   return new CommandFailed(node, known?.[1] ?? 'the command reported failure (res 1) and gives no reason', known?.[0]);
 }
 
