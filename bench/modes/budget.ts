@@ -2,7 +2,7 @@
 // A back to back in each repetition (order alternating), nothing else; the
 // ratio of the bridge's CPU per request to K's: the median of the bridge's
 // figures over the median of K's (one disturbed measurement of either moves
-// it little), and per repetition. test/integration/perf-budget.test.ts fails
+// it little), and per repetition. test/perf/budget.test.ts (npm run test:perf) fails
 // when it exceeds 3.
 import { opsFor, type Storage, type System } from '../lib/flags.js';
 import { measure, type Measurement } from '../lib/measure.js';

@@ -4,6 +4,10 @@
 // measured in the same short run, back to back (`npm run bench -- --budget`),
 // so the ratio holds on any machine, fast or slow; the figure itself is
 // printed by the bench, only the bound is asserted here.
+//
+// `npm run test:perf`, not part of `npm test`: the bridge does not meet
+// this bound yet (docs/performance.md: about 4x K on a quiet machine of this
+// kind), and a suite that fails on every run would hide every other result.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
