@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
+import { EVERY_COMMAND_WARNING } from '../../src/api/admin/module.js';
 import { CATALOGUE } from '../../src/backends/ejabberd/adhoc-api/catalogue.js';
 import { parseHelp } from '../../src/backends/ejabberd/adhoc-api/spec.js';
 import { requireRoot } from '../harness/debian-root.js';
@@ -124,6 +125,14 @@ describe('every ejabberd command by name: ejabberd 26.07 with mod_adhoc_api', fu
     ];
     for (const reply of await Promise.all(refused)) expect(reply).to.deep.include({ status: 403, json: { error: 'not_allowed' } });
     expect(await canLogIn(server, 'admin', server.adminPassword)).to.equal(true);
+  });
+
+  it("warns at start-up that '*' opens every command, and says what the patterns admit once the commands are learned", async function () {
+    await bridge.waitForLog(EVERY_COMMAND_WARNING, (line) => line.mount === 'admin');
+    const admitted = await bridge.waitForLog('admin commands that allowed_commands patterns admit on this server', (line) => line.mount === 'readonly');
+    const names = admitted.commands as string[];
+    expect(names).to.include.members(['get_roster', 'get_vcard']);
+    expect(names.every((n) => n.startsWith('get_') || n === 'registered_users')).to.equal(true);
   });
 
   it('lists what a mount may run, with arguments and result shapes, learned from the server', async function () {

@@ -18,6 +18,12 @@ import { BasicAuth } from './basic-auth.js';
 import { commandNamed, COMMANDS } from './commands.js';
 import { nodeMatcher } from './node-patterns.js';
 
+/** Logged at start-up for a mount whose allowed_commands has '*'. */
+export const EVERY_COMMAND_WARNING =
+  "allowed_commands '*' lets this mount's callers run every command the XMPP server offers the bridge's account " +
+  '(on ejabberd 25.03+ with mod_adhoc_api: all of its API, such as unregister, ban_account, send_message, stop_kindly); ' +
+  'list the commands the callers need instead';
+
 export interface AdminDeps {
   server: ServerCommands;
   adminLogin: AdminLogin;
@@ -41,14 +47,7 @@ export function adminModule(mount: AdminMount, deps: AdminDeps): ApiModule {
   const patterns = mount.allowedCommands.filter((c) => c.includes('*'));
   const literals = mount.allowedCommands.filter((c) => !c.includes('*'));
 
-  if (patterns.includes('*')) {
-    log.warn(
-      { allowed_commands: '*' },
-      "allowed_commands '*' lets this mount's callers run every command the XMPP server offers the bridge's account " +
-        '(on ejabberd 25.03+ with mod_adhoc_api: all of its API, such as unregister, ban_account, send_message, stop_kindly); ' +
-        'list the commands the callers need instead',
-    );
-  }
+  if (patterns.includes('*')) log.warn({ allowed_commands: '*' }, EVERY_COMMAND_WARNING);
   if (allowed('adhoc') && mount.allowedNodes.length === 0) {
     log.warn('adhoc is allowed but allowed_nodes is empty: it can run no node');
   }
