@@ -62,7 +62,7 @@ export function adminModule(mount: AdminMount, deps: AdminDeps): ApiModule {
       }
     }
     if (patterns.length > 0) {
-      const opened = [...Object.keys(COMMANDS), ...commands.keys()].filter((name) => allowed(name));
+      const opened = [...new Set([...Object.keys(COMMANDS), ...commands.keys()])].filter((name) => allowed(name));
       log.info({ patterns, commands: opened }, 'admin commands that allowed_commands patterns admit on this server');
     }
   }
