@@ -10,9 +10,9 @@ import { learnCommands, runApiCommand, submission, type ApiCommand } from '../ba
 import { ArgumentProblem, type Json } from '../backends/ejabberd/adhoc-api/values.js';
 import { executeCommand, requireCompleted, type FieldValues } from '../xmpp/adhoc.js';
 import { adminNode } from '../xmpp/service-admin.js';
-import { jidOf, type Account } from '../contract/account.js';
+import { jidOf, toAccount } from '../contract/account.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
-import { nameprep, nodeprep, unsafeTextReason } from '../xmpp/stringprep.js';
+import { unsafeTextReason } from '../xmpp/stringprep.js';
 import { requireOffered } from './login.js';
 import type { CredentialRevocations } from '../shared/credential-revocations.js';
 import { namesIn, type ProtectedAccounts } from '../accounts/protected-accounts.js';
@@ -178,22 +178,13 @@ export class ApiCommands extends EventEmitter<{ learned: [ReadonlyMap<string, Ap
       desc: name,
     };
     const values = this.#valuesFor(command, given);
-    const account = this.#servedAccount(values.user?.[0] ?? '', values.host?.[0] ?? '');
+    const account = toAccount(values.user?.[0] ?? '', values.host?.[0] ?? '', this.#deps.hosts);
     this.#deps.protectedAccounts.assertMutable(account);
     await attempt(async () => {
       requireCompleted(await executeCommand(this.#deps.session, host, standIn.node, { accountjids: [jidOf(account)] }), standIn.node);
     });
     await this.#deps.revocations.revoke(jidOf(account));
     return 'ok';
-  }
-
-  /** user@host prepared, the host one this bridge serves (as the module's own commands require). */
-  #servedAccount(user: string, host: string): Account {
-    const username = nodeprep(user);
-    const domain = nameprep(host);
-    if (username === undefined || domain === undefined) throw new Refusal('stringprep', 'user or host is not a valid XMPP name (nodeprep, nameprep)');
-    if (!this.#deps.hosts.includes(domain)) throw new Refusal('not_allowed', `host ${domain} is not served by this bridge`);
-    return { username, host: domain };
   }
 
   get #host(): string {

@@ -9,6 +9,7 @@ import type { AdminBackend, LastActivity, Operation } from '../backends/backend.
 import { ALL_HOSTS } from '../backends/backend.js';
 import type { ServerBackends } from '../backends/selector.js';
 import { apiCommandOf, lonelyRescodeFailure, resultFields } from '../backends/ejabberd/adhoc-api/answer.js';
+import { secretsOf } from '../backends/ejabberd/adhoc-api/directory.js';
 import { executeCommand, failureNote, CommandNoteFailure, CommandNotCompleted, type FieldValues } from '../xmpp/adhoc.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
 import type { ProtectedAccounts } from '../accounts/protected-accounts.js';
@@ -157,7 +158,7 @@ export class ServerCommands {
       if (apiCommand === undefined || !submitted) return result.form;
       // ejabberd's mod_adhoc_api echoes the arguments (passwords too) and
       // reports failures inside the completed form: keep only the result.
-      const answered = resultFields(node, result, secretValues(fields));
+      const answered = resultFields(node, result, secretsOf(fields));
       const rescode = lonelyRescodeFailure(node, answered);
       if (rescode) throw rescode;
       return answered;
@@ -196,11 +197,4 @@ export class ServerCommands {
     if (ALL_HOSTS.has(operation)) return this.#deps.hosts;
     return host === undefined ? this.#deps.hosts : [host];
   }
-}
-
-/** Submitted values of fields whose name says they hold a password: masked in any error text. */
-function secretValues(fields: FieldValues): string[] {
-  return Object.entries(fields)
-    .filter(([name]) => /pass|secret|token|key/i.test(name))
-    .flatMap(([, value]) => (typeof value === 'string' ? [value] : [...value]));
 }

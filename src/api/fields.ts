@@ -1,9 +1,7 @@
 // Fields beyond what the route specs decode (./spec.ts): an optional text,
-// and the account a user name and host name (nodeprep / nameprep,
-// configured hosts). No message ever repeats a field's value.
-import type { Account } from '../contract/account.js';
+// and text that must be sendable. (The account a user name and host name:
+// ../contract/account.ts.) No message ever repeats a field's value.
 import { Refusal } from '../contract/refusal.js';
-import { nameprep, nodeprep } from '../xmpp/stringprep.js';
 import { SendableText } from './spec.js';
 
 /** An optional string field: undefined when absent or empty. */
@@ -20,22 +18,3 @@ export function assertSendable(name: string, value: string): void {
   const decoded = SendableText.decode(value);
   if (decoded._tag === 'Left') throw new Refusal('bad_request', `${name} ${decoded.left[0]?.message ?? 'is not valid'}`);
 }
-
-/** The host nameprep'd, if it is one this bridge serves. */
-export function servedHost(host: string, hosts: readonly string[]): string {
-  const prepared = nameprep(host);
-  if (prepared === undefined) throw new Refusal('stringprep', 'host is not a valid domain name');
-  if (!hosts.includes(prepared)) throw new Refusal('not_allowed', `host ${prepared} is not served by this bridge`);
-  return prepared;
-}
-
-/** Normalises username and host, and checks the host is one this bridge serves. */
-export function toAccount(username: string, host: string, hosts: readonly string[]): Account {
-  const preparedHost = servedHost(host, hosts);
-  const preparedName = nodeprep(username);
-  if (preparedName === undefined) {
-    throw new Refusal('stringprep', 'username is not a valid XMPP user name (nodeprep)');
-  }
-  return { username: preparedName, host: preparedHost };
-}
-

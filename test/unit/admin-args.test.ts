@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Refusal } from '../../src/contract/refusal.js';
 import { MAX_TEXT_BYTES, readArgs } from '../../src/api/admin/args.js';
-import { servedHost } from '../../src/api/fields.js';
+import { servedHost } from '../../src/contract/account.js';
 import { commandNamed, COMMANDS } from '../../src/api/admin/commands.js';
 import { nodeMatcher } from '../../src/api/admin/node-patterns.js';
 

@@ -7,7 +7,8 @@
 import type { Account } from '../../contract/account.js';
 import { Refusal } from '../../contract/refusal.js';
 import { unsafeTextReason } from '../../xmpp/stringprep.js';
-import { assertSendable, servedHost, toAccount } from '../fields.js';
+import { servedHost, toAccount } from '../../contract/account.js';
+import { assertSendable } from '../fields.js';
 import { signature, type ArgumentSpec, type CommandSpec, type ValueType } from './command-spec.js';
 
 export type ArgName = 'user' | 'host' | 'password' | 'newpass' | 'subject' | 'body' | 'node' | 'fields';

@@ -7,7 +7,7 @@ import { jidOf } from '../../contract/account.js';
 import { Refusal } from '../../contract/refusal.js';
 import type { Authority, Operation, ServerCommands } from '../../admin/server-commands.js';
 import type { Json } from '../../contract/json.js';
-import { servedHost } from '../fields.js';
+import { servedHost } from '../../contract/account.js';
 import { EXAMPLE_HOST } from '../spec.js';
 import { argumentsOf, type Args, type ArgSpec } from './args.js';
 import type { CommandSpec, ResultSpec } from './command-spec.js';

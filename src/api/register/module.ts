@@ -4,7 +4,7 @@
 // declared fields and the account they name, then runs the route.
 import type { Accounts } from '../../accounts/accounts.js';
 import type { RegisterMount } from '../../config/config.js';
-import { toAccount } from '../fields.js';
+import { toAccount } from '../../contract/account.js';
 import { keyCheck } from '../key.js';
 import type { ApiModule } from '../module.js';
 import { decodeFields, type RouteSpec } from '../spec.js';

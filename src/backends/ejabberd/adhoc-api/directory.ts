@@ -126,7 +126,7 @@ export function submission(command: ApiCommand, given: unknown): FieldValues {
 /** Submitted values that are secrets by their argument's name: masked in any error text, never answered. */
 export function secretsOf(values: FieldValues): string[] {
   return Object.entries(values)
-    .filter(([name]) => /pass|secret|hash|token/i.test(name))
+    .filter(([name]) => /pass|secret|hash|token|key/i.test(name))
     .flatMap(([, v]) => (typeof v === 'string' ? [v] : [...v]));
 }
 
