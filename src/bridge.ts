@@ -103,7 +103,14 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
 
   const accounts = new Accounts({ session, loginAs, limits, protectedAccounts, backends, revocations });
   // Every other command by name (ejabberd 25.03+ with mod_adhoc_api), learned on every (re)connect.
-  const apiCommands = new ApiCommands({ session, capabilities, hosts, protectedAccounts, revocations });
+  const apiCommands = new ApiCommands({
+    session,
+    capabilities,
+    hosts,
+    protectedAccounts,
+    revocations,
+    learnOnConnect: config.api.some((mount) => mount.module === 'admin'),
+  });
   const admin: AdminDeps = {
     server: new ServerCommands({ session, accounts, capabilities, backends, hosts, protectedAccounts, revocations }),
     adminLogin: new AdminLogin({ loginAs, limits, hosts }),

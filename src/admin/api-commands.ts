@@ -31,6 +31,8 @@ export interface ApiCommandsDeps {
   protectedAccounts: ProtectedAccounts;
   /** Credentials verified for an account the command may have changed are forgotten on every instance. */
   revocations: CredentialRevocations;
+  /** Learn the commands on every (re)connect rather than on first use (the bridge has an admin mount). */
+  learnOnConnect: boolean;
 }
 
 /** Why a server cannot run commands by name (501). */
@@ -61,10 +63,11 @@ export class ApiCommands extends EventEmitter<{ learned: [ReadonlyMap<string, Ap
   constructor(deps: ApiCommandsDeps) {
     super();
     this.#deps = deps;
-    // Learned again whenever the bridge (re)connects and lists the nodes.
+    // Learned again whenever the bridge (re)connects and lists the nodes;
+    // at once only where an admin mount will list or document them.
     deps.capabilities.on('discovered', () => {
       this.#learned = undefined;
-      this.offered().catch(() => undefined);
+      if (deps.learnOnConnect) this.offered().catch(() => undefined);
     });
   }
 
