@@ -2,15 +2,11 @@
 // bridge compiled and run as a process, the bare XMPP client, mod_http_api)
 // and writes well-formed JSON. No timing is asserted: figures depend on the
 // machine; only their presence and shape are checked.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { runBench } from '../support/bench-run.js';
 
 interface SystemFigures {
   opsPerSec: number;
@@ -55,17 +51,10 @@ describe('npm run bench -- --smoke', function () {
 
   it('exits 0 and writes the figures as JSON', async () => {
     const out = path.join(dir, 'smoke.json');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/throughput.ts', '--smoke', '--out', out], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code, output).to.equal(0);
+    const run = await runBench(['--smoke'], out);
+    expect(run.code, run.output).to.equal(0);
 
-    const doc = JSON.parse(await readFile(out, 'utf8')) as BenchDocument;
+    const doc = await run.document<BenchDocument>();
     expect(doc.schema).to.equal('ejabberd-restful-bench/2');
     expect(doc.machine.nproc).to.be.a('number').above(0);
     expect(doc.machine.cpuModel).to.be.a('string');

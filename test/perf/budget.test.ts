@@ -8,15 +8,11 @@
 // `npm run test:perf`, not part of `npm test`: the bridge does not meet
 // this bound yet (docs/performance.md: about 4x K on a quiet machine of this
 // kind), and a suite that fails on every run would hide every other result.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { runBench } from '../support/bench-run.js';
 /** The issue's bound; docs/performance.md has the target (2x) and what each run measured. */
 const MAX_RATIO = 3;
 
@@ -38,16 +34,10 @@ describe('perf budget: the bridge costs at most 3x a bare Koa request', function
   it(`bridge CPU per plain registration / K's, 64 in flight, <= ${MAX_RATIO}`, async () => {
     const out = path.join(dir, 'budget.json');
     // --tsx: no compile step (the bridge and K both run under tsx, alike).
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/throughput.ts', '--budget', '--tsx', '--out', out], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code, output).to.equal(0);
-    const doc = JSON.parse(await readFile(out, 'utf8')) as BudgetDocument;
+    const run = await runBench(['--budget', '--tsx'], out);
+    const { output } = run;
+    expect(run.code, output).to.equal(0);
+    const doc = await run.document<BudgetDocument>();
     expect(doc.failedOperations, output).to.equal(0);
     const a = doc.budget.measurements.filter((m) => m.system === 'A');
     const k = doc.budget.measurements.filter((m) => m.system === 'K');
