@@ -59,16 +59,20 @@ export interface LoggerOptions {
 const unflushed = new Set<{ flushSync(): void }>();
 
 /**
- * Lines written during one turn of the event loop leave together in one
- * write at its end (setImmediate): one system call per turn under load, and
- * at one request at a time a plain write on the main thread, where an
- * asynchronous destination hands every line to the thread pool and is woken
- * again when it is written. Lines still leave promptly (tests and tail -f).
+ * Lines are gathered and leave in one synchronous write once
+ * FLUSH_BYTES are pending, or FLUSH_MS after the first of them: a system
+ * call per ~100 access lines under load instead of one per line (or per
+ * turn of the event loop), where an asynchronous destination would also hand
+ * every write to the thread pool and be woken again when it is done. A line
+ * waits at most FLUSH_MS (tests and tail -f still see it promptly), and
+ * flushLogs() writes what is pending before the process exits.
  */
-export class TurnBatchedDestination {
+export class BatchedDestination {
+  static readonly FLUSH_BYTES = 16 * 1024;
+  static readonly FLUSH_MS = 50;
   readonly #out: ReturnType<typeof pino.destination>;
   #pending = '';
-  #scheduled: NodeJS.Immediate | undefined;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(fd: number) {
     // pino's synchronous destination: retries EAGAIN on a non-blocking pipe, writes whole.
@@ -77,13 +81,14 @@ export class TurnBatchedDestination {
 
   write(line: string): boolean {
     this.#pending += line;
-    this.#scheduled ??= setImmediate(() => this.flushSync());
+    if (this.#pending.length >= BatchedDestination.FLUSH_BYTES) this.flushSync();
+    else this.#timer ??= setTimeout(() => this.flushSync(), BatchedDestination.FLUSH_MS).unref();
     return true;
   }
 
   flushSync(): void {
-    if (this.#scheduled) clearImmediate(this.#scheduled);
-    this.#scheduled = undefined;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
     const text = this.#pending;
     if (text === '') return;
     this.#pending = '';
@@ -112,7 +117,7 @@ export function createLogger(level: LevelWithSilent, options: LoggerOptions = {}
     destination = pretty({ sync: true, colorize: process.stdout.isTTY, translateTime: 'SYS:standard', ignore: 'pid,hostname,name' });
   }
   if (destination === undefined) {
-    const stdout = new TurnBatchedDestination(1);
+    const stdout = new BatchedDestination(1);
     unflushed.add(stdout);
     destination = stdout;
   }

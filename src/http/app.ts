@@ -242,11 +242,15 @@ function handlerFor(route: Route, clientAddressOf: ClientAddressOf): RouterMiddl
       route.method === 'GET'
         ? Object.fromEntries(Object.entries(ctx.query).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]))
         : (ctx.request.body as Record<string, unknown>);
+    const state = ctx.state;
     const result: Json = await route.handle({
       fields,
       authorization: ctx.get('Authorization') || undefined,
       client: clientAddressOf(ctx.req.socket.remoteAddress, ctx.get('X-Forwarded-For') || undefined),
-      log: ctx.state.log,
+      // A getter: the request's child logger is made only if the handler logs.
+      get log() {
+        return state.log;
+      },
     });
     ctx.status = 200;
     // The header itself: Koa's type setter looks the value up in its MIME table on every request.

@@ -4,8 +4,9 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import FakeTimers from '@sinonjs/fake-timers';
 import { expect } from 'chai';
-import { censorSecrets, createLogger, TurnBatchedDestination } from '../../src/log.js';
+import { censorSecrets, createLogger, BatchedDestination } from '../../src/log.js';
 
 function capture() {
   const lines: string[] = [];
@@ -55,7 +56,7 @@ describe('log: secrets censored', () => {
   });
 });
 
-describe('log: lines of one turn written together', () => {
+describe('log: lines written in batches', () => {
   let dir: string;
   let fd: number;
   let file: string;
@@ -69,20 +70,37 @@ describe('log: lines of one turn written together', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes the lines of a turn at its end, in order', async () => {
-    const destination = new TurnBatchedDestination(fd);
-    destination.write('one\n');
-    destination.write('two\n');
-    expect(readFileSync(file, 'utf8'), 'not yet: the turn is not over').to.equal('');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(readFileSync(file, 'utf8')).to.equal('one\ntwo\n');
-    destination.write('three\n');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(readFileSync(file, 'utf8')).to.equal('one\ntwo\nthree\n');
+  it('writes pending lines together, in order, once FLUSH_MS have passed since the first', () => {
+    const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const destination = new BatchedDestination(fd);
+      destination.write('one\n');
+      clock.tick(BatchedDestination.FLUSH_MS - 1);
+      destination.write('two\n');
+      expect(readFileSync(file, 'utf8'), 'not yet').to.equal('');
+      clock.tick(1);
+      expect(readFileSync(file, 'utf8')).to.equal('one\ntwo\n');
+      destination.write('three\n');
+      clock.tick(BatchedDestination.FLUSH_MS);
+      expect(readFileSync(file, 'utf8')).to.equal('one\ntwo\nthree\n');
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it('writes at once when FLUSH_BYTES are pending', () => {
+    const destination = new BatchedDestination(fd);
+    const line = `${'x'.repeat(99)}\n`;
+    const lines = Math.ceil(BatchedDestination.FLUSH_BYTES / line.length);
+    for (let i = 0; i < lines - 1; i += 1) destination.write(line);
+    expect(readFileSync(file, 'utf8'), 'below the size').to.equal('');
+    destination.write(line);
+    expect(readFileSync(file, 'utf8')).to.equal(line.repeat(lines));
+    destination.flushSync();
   });
 
   it('flushSync writes what is pending at once (before exiting)', () => {
-    const destination = new TurnBatchedDestination(fd);
+    const destination = new BatchedDestination(fd);
     destination.write('last words\n');
     destination.flushSync();
     expect(readFileSync(file, 'utf8')).to.equal('last words\n');
