@@ -40,8 +40,12 @@ export type Storage = 'scram' | 'plain';
 export type Op = 'register' | 'is_registered' | 'change_password';
 /** --soak alternates the two. */
 export type Mix = 'register+is_registered';
-/** K: a bare Koa app (the bridge's HTTP stack answering at once); A: the bridge; B/B1: bare XMPP client; C: mod_http_api. */
-export type System = 'K' | 'A' | 'B' | 'B1' | 'C' | 'Cbasic';
+/**
+ * K: a bare Koa app (the bridge's HTTP stack answering at once); Kd: K answering
+ * after a wait as long as A's mean latency (so at A's rate); A: the bridge;
+ * B/B1: bare XMPP client; C: mod_http_api.
+ */
+export type System = 'K' | 'Kd' | 'A' | 'B' | 'B1' | 'C' | 'Cbasic';
 export type Mode = 'compare' | 'profile' | 'soak' | 'budget';
 
 export interface BenchFlags {

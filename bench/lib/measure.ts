@@ -133,7 +133,7 @@ export async function measure(
   };
   if (!options.quiet) {
     const note = errors > 0 ? `  ${errors} FAILED: ${firstErrors[0]}` : '';
-    const front = m.system === 'K' ? `koa ${m.koaCpuUsPerOp}` : `bridge ${m.bridgeCpuUsPerOp}`;
+    const front = m.system === 'K' || m.system === 'Kd' ? `koa ${m.koaCpuUsPerOp}` : `bridge ${m.bridgeCpuUsPerOp}`;
     process.stderr.write(
       `  ${m.storage} ${m.op} ${m.system} ${m.level} in flight rep ${m.rep}: ${m.opsPerSec.toFixed(0)}/s p50 ${m.p50Ms} ms p99 ${m.p99Ms} ms, ` +
         `${front} µs/op, beam ${m.beamCpuUsPerOp} µs/op, loadgen ${m.loadgenCpuUsPerOp} µs/op, others ${m.othersBusyPercent} %${note}\n`,

@@ -185,13 +185,18 @@ function expectReply(reply: { status: number; text: string }, status: number, te
   }
 }
 
-export async function registerVia(s: Systems, system: System, username: string): Promise<void> {
+/** `waitMs`: how long Kd waits before it answers. */
+export async function registerVia(s: Systems, system: System, username: string, waitMs = 0): Promise<void> {
   const { host, password, key } = s;
   switch (system) {
     case 'K':
+    case 'Kd': {
       // The same request the bridge gets; K keeps nothing.
-      expectReply(await need(s.koa, 'K').http.post('/api/register/register', { key, host, username, password }), 200, '"ok"', 'K register');
+      const headers: Record<string, string> = system === 'Kd' ? { 'X-Wait-Ms': String(waitMs) } : {};
+      const reply = await need(s.koa, 'K').http.post('/api/register/register', { key, host, username, password }, headers);
+      expectReply(reply, 200, '"ok"', `${system} register`);
       return;
+    }
     case 'A':
       expectReply(await bridgeOf(s).post('/api/register/register', { key, host, username, password }), 200, '"ok"', 'bridge register');
       break;
