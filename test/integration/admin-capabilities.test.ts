@@ -82,6 +82,7 @@ describe('admin commands the server does not offer', function () {
 
     const up = bridge.output.find((line) => line.includes('"msg":"xmpp session up"')) ?? '{}';
     const resource = String((JSON.parse(up) as { jid?: string }).jid).split('/')[1] ?? '';
+    await bridge.logSettled();
     const before = ups();
     const kicked = await server.ctl(['kick_session', 'admin', HOST, resource, 'test']);
     expect(kicked.code, kicked.stdout + kicked.stderr).to.equal(0);

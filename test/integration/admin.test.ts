@@ -150,6 +150,7 @@ describe(`admin module against ${version.label} (key)`, function () {
    * exactly count + 1 new request lines are there.
    */
   const assertSends = async (count: number, requests: () => Promise<unknown>) => {
+    await bridge.logSettled();
     const before = xmppRequests();
     await requests();
     expect((await run('check_account', ['admin', HOST])).status).to.equal(200);

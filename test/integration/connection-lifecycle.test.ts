@@ -74,6 +74,7 @@ describe('connection lifecycle', function () {
       );
       expect(replies.map((r) => r.status)).to.deep.equal(users.map(() => 503));
       expect(alive(b)).to.equal(true);
+      await b.logSettled();
       expect(b.output.join('\n')).to.not.match(BUG);
       // The admin session was never touched: it still serves.
       expect((await register(b)).json).to.equal('ok');
@@ -100,6 +101,7 @@ describe('connection lifecycle', function () {
       } finally {
         await link.close('test over');
       }
+      await bridge.logSettled();
       expect(count(bridge, 'xmpp session up')).to.equal(1);
     });
 
@@ -161,6 +163,7 @@ describe('connection lifecycle', function () {
       bridge = await startBridgeProcess(bridgeConfig(server));
       const b = bridge;
       await b.waitForLog('answered a ping from the XMPP server', () => count(b, 'answered a ping from the XMPP server') >= 3);
+      await b.logSettled();
       expect(count(b, 'xmpp session down')).to.equal(0);
       expect(count(b, 'xmpp session up')).to.equal(1);
       const reply = await b.post('/api/register/register', { key: KEY, username: uniqueName('ping'), host: HOST, password: 'pw' });

@@ -263,6 +263,7 @@ describe('API page (docs)', function () {
 
     await expectSelfContained(visit_);
     // Neither the key nor the password reached the bridge's log.
+    await bridge.logSettled();
     const log = bridge.output.join('\n');
     expect(log).to.not.include(KEY);
     expect(log).to.not.include(password);

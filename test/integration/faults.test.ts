@@ -118,6 +118,7 @@ describe('faults on the XMPP side', function () {
       );
       const pid = beamPid(server);
       process.kill(pid, 'SIGSTOP');
+      await bridge.logSettled();
       const before = bridge.output.filter((l) => l.includes('"msg":"xmpp request"')).length;
       const pending = bridge.post('/api/register/register', registerBody());
       await xmppRequestsAfter(bridge, before);

@@ -30,6 +30,7 @@ describe('honest outcomes under load and faults', function () {
     const config = bridgeConfig(server);
     const b = (bridge = await startBridgeProcess({ ...config, log: { level: 'debug' } }));
     const names = Array.from({ length: 300 }, () => uniqueName('kill'));
+    await b.logSettled();
     const before = xmppRequests(b);
     const replies = names.map((name) => register(b, name).then((reply): [string, Reply] => [name, reply]));
     // Kill once a good part of the load has been sent.
@@ -64,6 +65,7 @@ describe('honest outcomes under load and faults', function () {
     process.kill(beamPid(server), 'SIGSTOP');
     const first = uniqueName('bound');
     const second = uniqueName('bound');
+    await b.logSettled();
     const before = xmppRequests(b);
     const pending = register(b, first);
     await b.waitForLog('xmpp request', () => xmppRequests(b) > before);

@@ -61,6 +61,7 @@ describe('wrong-password limits', function () {
     const reply = await changePassword(b, username, 'right\u200e');
     expect(reply.status).to.equal(403);
     expect(reply.json).to.deep.equal({ error: 'not_allowed' });
+    await b.logSettled();
     expect(b.output.join('\n')).to.not.include('"operation":"user login"');
     expect((await changePassword(b, username, 'right')).json).to.equal('ok');
   });

@@ -79,6 +79,7 @@ describe(`protected accounts on ${version.label}`, function () {
     expect((await bridge.get('/ready')).status).to.equal(200);
     // Nothing was cut: the same session still serves.
     expect((await register('register', { username: 'afterwards', password: 'pw' })).json).to.equal('ok');
+    await bridge.logSettled();
     expect(bridge.output.filter((l) => l.includes('"msg":"xmpp session up"'))).to.have.length(1);
   });
 

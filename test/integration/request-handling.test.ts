@@ -132,6 +132,7 @@ describe('request handling', function () {
       expect(innocentReplies.map((r) => r.text)).to.deep.equal(innocent.map(() => '"ok"'));
       expect(replies.slice(innocent.length).map((r) => r.status)).to.satisfy((s: number[]) => s.every((x) => x === 400));
       for (const body of innocent) expect(await exists(body.username)).to.equal(true);
+      await bridge.logSettled();
       expect(bridge.output.join('\n')).to.not.include('xmpp session down');
     });
   });

@@ -48,9 +48,11 @@ describe('pool of XMPP sessions', function () {
   });
 
   it('spreads concurrent requests over the sessions', async function () {
+    await bridge.logSettled();
     const before = bridge.output.length;
     const replies = await Promise.all(Array.from({ length: 30 }, register));
     expect(replies.map((r) => r.json)).to.deep.equal(replies.map(() => 'ok'));
+    await bridge.logSettled();
     const used = new Set(
       bridge.output
         .slice(before)

@@ -55,6 +55,7 @@ describe('graceful shutdown', function () {
   /** Freezes ejabberd with a register request in flight; resolves once it is, with the pending reply. */
   async function requestInFlight(b: BridgeProcess, username: string) {
     process.kill(beamPid(server), 'SIGSTOP');
+    await b.logSettled();
     const before = b.output.filter(isRegisterIq).length;
     const pending = b.post('/api/register/register', { key: KEY, username, host: HOST, password: 'pw' });
     await registerIqsAfter(b, before);

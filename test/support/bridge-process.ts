@@ -2,6 +2,7 @@
 // config file, and talks to it over real HTTP. Readiness comes from the
 // bridge's own log lines, never from sleeping.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -24,6 +25,13 @@ export interface BridgeProcess {
   get(path: string, headers?: Record<string, string>): Promise<Reply>;
   /** Resolves once a log line with this `msg` (and, if given, matching `filter`) has been written. */
   waitForLog(msg: string, filter?: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  /**
+   * Resolves once every line logged before the call is in `output`: the
+   * bridge writes its log in batches, so a test that asserts a line is absent
+   * waits for this first. Sends a request of its own (an unknown path) and
+   * waits for its access line (logged at info), which comes after them.
+   */
+  logSettled(): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Resolves with the exit code once the process has exited by itself (or been stopped). */
   exited: Promise<number | null>;
@@ -115,7 +123,8 @@ export async function startBridgeProcess(
   };
   createInterface({ input: child.stdout }).on('line', onLine);
   createInterface({ input: child.stderr }).on('line', onLine);
-  const exited = once(child, 'exit');
+  // 'close', not 'exit': the last lines (flushed as the process exits) are read by then.
+  const exited = once(child, 'close');
 
   const waitForLog = (msg: string, filter?: (l: Record<string, unknown>) => boolean) => {
     const done = seen.find((l) => l.msg === msg && (filter?.(l) ?? true));
@@ -158,6 +167,11 @@ export async function startBridgeProcess(
     post: (target, body, headers = {}) => request('POST', target, body, headers),
     get: (target, headers = {}) => request('GET', target, undefined, headers),
     waitForLog,
+    async logSettled() {
+      const requestId = `settle-${randomUUID()}`;
+      await request('GET', '/log-settled', undefined, { 'X-Request-Id': requestId });
+      await waitForLog('request', (line) => line.requestId === requestId);
+    },
     exited: exited.then(([code]) => code as number | null),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
