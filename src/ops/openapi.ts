@@ -8,14 +8,13 @@ import { REGISTER_ROUTES, type RegisterRoutes } from '../api/register/routes.js'
 import { fieldSchema, type FieldDoc, type RouteSpec } from '../api/spec.js';
 import type { AdminMount, Mount } from '../config/config.js';
 import type { Json } from '../contract/json.js';
-import { errorNamesOf } from '../http/contract.js';
+import { ERROR_STATUSES, errorNamesOf } from '../http/contract.js';
 import { argsSchema, resultSchema, signature, type CommandSpec, type ValueType } from '../api/admin/command-spec.js';
 import { nodeMatcher } from '../api/admin/node-patterns.js';
 import { COMMANDS } from '../api/admin/commands.js';
 import {
   answerExamples,
   DEFAULT_ADMIN_EXAMPLE,
-  ERROR_EXAMPLES,
   errorExamples,
   EXAMPLE_HOST,
   KEY_PLACEHOLDER,
@@ -86,50 +85,11 @@ function response(description: string, schema: Schema, examples: MediaExamples, 
   };
 }
 
-type ErrorSpec = [description: string, detail: string, headers?: Record<string, unknown>];
-
-/** The error responses, one per status; operations pick theirs by status. Error names: the contract's mapping. */
-const ERROR_SPECS: Record<string, ErrorSpec> = {
-  '400': [
-    'Bad input: malformed JSON, a field of the wrong type, a missing or empty field (missing_parameters), a name that fails nodeprep/nameprep (stringprep), or ?format other than json/xml',
-    'detail says what is wrong',
-  ],
-  '401': [
-    'The key (or the HTTP Basic credentials) is missing or wrong',
-    'no detail',
-    { 'WWW-Authenticate': { description: 'Sent when HTTP Basic credentials are expected', schema: { type: 'string' } } },
-  ],
-  '403': [
-    'Not allowed: a host the bridge does not serve, a wrong account password, a command not allowed, or a refusal by the XMPP server',
-    'no detail',
-  ],
-  '404': ['No such account (not_exists), or no such command', 'no detail'],
-  '409': ['The account already exists', 'no detail'],
-  '413': ['The body is larger than limits.body_bytes', 'detail gives the limit'],
-  '415': ['The body is not JSON (Content-Type must be application/json)', ''],
-  '429': [
-    'Too many requests: the XMPP server throttles, or the failed-login budget (limits.failed_logins) is spent',
-    '',
-    { 'Retry-After': { description: 'Seconds to wait, when known', schema: { type: 'integer' } } },
-  ],
-  '500': ['Unexpected error, logged with the request id', ''],
-  '501': [
-    "The XMPP server does not offer this operation: a module not enabled, or a server whose back end cannot do it (on Prosody: registered_users, registered_users_number, get_last, set_motd, delete_motd; see docs/servers.md)",
-    '',
-  ],
-  '502': [
-    'The XMPP server answered with an error the contract has no name for (error is its condition, e.g. internal_server_error), or reported a failure in a completed command (command_failed, detail quotes its note)',
-    '',
-  ],
-  '503': ['Nothing was sent: no XMPP session to the server right now, or too many requests in flight (then Retry-After)', 'detail says why'],
-  '504': ['Sent, but no answer in time or the connection was lost: the outcome is unknown (check, e.g. is_registered, before retrying)', ''],
-};
-
-/** The error responses as the document has them, with an example of each error name a status carries. */
+/** The error responses as the document has them, with an example of each error name a status carries (../http/contract.ts). */
 const ERRORS: Record<string, Schema> = Object.fromEntries(
-  Object.entries(ERROR_SPECS).map(([status, [description, detail, headers]]) => [
+  Object.entries(ERROR_STATUSES).map(([status, { description, detail, headers, examples }]) => [
     status,
-    response(description, errorBody(errorNamesOf(Number(status)), detail), errorExamples(ERROR_EXAMPLES[status] ?? {}), headers),
+    response(description, errorBody(errorNamesOf(Number(status)), detail), errorExamples(examples), headers),
   ]),
 );
 
