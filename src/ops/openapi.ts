@@ -1,8 +1,9 @@
 // The OpenAPI 3.1 document of the contract (../shared/docs/CONTRACT.md) as
 // this configuration mounts it: every path, method, field, status and body.
-// Each module's operations are described here from the contract, not read
-// off the modules' route lists, so the drift test (test/integration/ops.test.ts)
-// can compare this document with the routes the app really serves.
+// Each module's operations derive from its route specs (../api/*/routes.ts),
+// the same declarations that validate requests; the drift test
+// (test/integration/ops.test.ts) compares this document with the routes the
+// app really serves.
 import { ADMIN_ROUTES, authOf, type AdminAuth, type AdminRoutes } from '../api/admin/routes.js';
 import { REGISTER_ROUTES, type RegisterRoutes } from '../api/register/routes.js';
 import { fieldSchema, type FieldDoc, type RouteSpec } from '../api/spec.js';
