@@ -41,59 +41,85 @@ function sendableProblem(value: string): string | undefined {
   return unsafeTextReason(value) ?? (Buffer.byteLength(value, 'utf8') > MAX_FIELD_BYTES ? `is longer than ${MAX_FIELD_BYTES} bytes` : undefined);
 }
 
-/** One field of a request: how its value is decoded, and how the API document describes it. */
-export interface FieldSpec {
-  codec: t.Decoder<unknown, string>;
+/** A JSON Schema, as the API document shows it. */
+export type Schema = Record<string, unknown>;
+
+/** What the API document shows of a field: its own JSON Schema and what it is for. */
+export interface FieldDoc {
+  /** The field's JSON Schema but its description (fieldSchema adds that, and minLength and masking for text). */
+  schema: Schema;
   description: string;
   /** A password or key: write-only, shown masked. */
   secret?: boolean;
 }
 
-export const textField = (description: string): FieldSpec => ({ codec: SendableText, description });
-export const secretField = (description: string): FieldSpec => ({ codec: SendableText, description, secret: true });
+/** One field a route decodes: how its value is decoded, and how the API document describes it. */
+export interface FieldSpec<A = unknown> extends FieldDoc {
+  codec: t.Decoder<unknown, A>;
+  /**
+   * A text field (the register routes'): the route's text fields are checked
+   * together for their type (bad_request) and then for presence
+   * (missing_parameters) before any codec runs. Any other field's codec
+   * alone decides, absent or of whatever type (e.g. the admin command).
+   */
+  text?: boolean;
+}
+
+const TEXT: Schema = { type: 'string' };
+
+export const textField = (description: string): FieldSpec<string> => ({ codec: SendableText, schema: TEXT, description, text: true });
+export const secretField = (description: string): FieldSpec<string> => ({ ...textField(description), secret: true });
+
+/** The mount's key, wherever a route takes it in its fields (checked first and apart: ./key.ts). */
+export const KEY_FIELD = secretField(`The mount's key (on the API page, Authorize fills in the \`${KEY_PLACEHOLDER}\` placeholder)`);
 
 /** An example request and the answers the document shows for a route. */
 export interface RouteExamples {
   /** The request body (POST) or the query fields but the key (GET). */
-  request: Record<string, string>;
+  request: Record<string, Json>;
   answers: Record<string, { summary: string; value: Json }>;
 }
 
+/** The fields a route decodes, by name. */
+export type Fields = Readonly<Record<string, FieldSpec>>;
+
 /** A route's declaration, without its handler: everything validation and the document read. */
-export interface RouteSpec<R extends string = string, O extends string = string> {
+export interface RouteSpec<F extends Fields = Fields> {
   method: 'GET' | 'POST';
   summary: string;
   description: string;
-  /** Required fields, in the order they are checked; `key` (the mount's key) is checked first and apart. */
-  fields: Readonly<Record<R, FieldSpec>>;
-  optional?: Readonly<Record<O, FieldSpec>>;
+  /** Required fields, decoded in the order they are declared; `key` (the mount's key) is checked first and apart. */
+  fields: F;
+  /** Optional fields: documented here, read by what uses them (a registration hook, a command's own argument spec). */
+  optional?: Readonly<Record<string, FieldDoc>>;
   /** The route's own error statuses, besides those of reading the request and of talking to the XMPP server. */
   statuses: readonly number[];
-  ok: { description: string; schema: Record<string, unknown> };
-  examples: RouteExamples;
+  ok: { description: string; schema: Schema };
+  /** Absent where the examples come from elsewhere (an admin mount's allowed commands, from their specs). */
+  examples?: RouteExamples;
 }
 
 /** The required fields' values (but the key), decoded. */
-export type FieldValues<S extends RouteSpec> = S extends RouteSpec<infer R> ? Record<Exclude<R, 'key'>, string> : never;
+export type FieldValues<S extends RouteSpec> = { [K in Exclude<keyof S['fields'], 'key'>]: S['fields'][K] extends FieldSpec<infer A> ? A : never };
 
 /**
- * Decodes the required fields but `key`, in order: a field of the wrong
- * type is a bad_request; a missing or empty one missing_parameters; then
- * each field's codec (bad_request, naming the field and what is wrong).
- * No message ever repeats a value.
+ * Decodes the required fields but `key`, in order. Text fields first, all
+ * together: one of the wrong type is a bad_request; a missing or empty one
+ * missing_parameters. Then each field's codec (bad_request, naming the field
+ * and what is wrong). No message ever repeats a value.
  */
 export function decodeFields<S extends RouteSpec>(spec: S, fields: Record<string, unknown>): FieldValues<S> {
-  const names = Object.keys(spec.fields).filter((name) => name !== 'key');
+  const declared = Object.entries<FieldSpec>(spec.fields).filter(([name]) => name !== 'key');
+  const texts = declared.filter(([, field]) => field.text === true).map(([name]) => name);
   const given = (name: string) => fields[name] !== undefined && fields[name] !== null;
-  const wrongType = names.filter((name) => given(name) && !t.string.is(fields[name]));
+  const wrongType = texts.filter((name) => given(name) && !t.string.is(fields[name]));
   if (wrongType.length > 0) {
     throw new Refusal('bad_request', `${wrongType.join(', ')} must be ${wrongType.length > 1 ? 'strings' : 'a string'}`);
   }
-  const missing = names.filter((name) => !t.string.is(fields[name]) || fields[name] === '');
+  const missing = texts.filter((name) => !t.string.is(fields[name]) || fields[name] === '');
   if (missing.length > 0) throw new Refusal('missing_parameters', `missing or empty: ${missing.join(', ')}`);
-  const values: Record<string, string> = {};
-  for (const name of names) {
-    const field = (spec.fields as Record<string, FieldSpec>)[name] as FieldSpec;
+  const values: Record<string, unknown> = {};
+  for (const [name, field] of declared) {
     const decoded = field.codec.decode(fields[name]);
     if (decoded._tag === 'Left') throw new Refusal('bad_request', `${name} ${decoded.left[0]?.message ?? 'is not valid'}`);
     values[name] = decoded.right;
@@ -102,9 +128,9 @@ export function decodeFields<S extends RouteSpec>(spec: S, fields: Record<string
 }
 
 /** The JSON Schema of a field, as the API document shows it. */
-export function fieldSchema(field: FieldSpec, required: boolean): Record<string, unknown> {
-  const schema: Record<string, unknown> = { type: 'string', description: field.description };
-  if (required) schema.minLength = 1;
+export function fieldSchema(field: FieldDoc, required: boolean): Schema {
+  const schema: Schema = { ...field.schema, description: field.description };
+  if (required && field.schema.type === 'string') schema.minLength = 1;
   if (field.secret) Object.assign(schema, { format: 'password', writeOnly: true });
   return schema;
 }

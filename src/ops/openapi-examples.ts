@@ -4,6 +4,7 @@
 // gets. No example carries a real key: key fields hold KEY_PLACEHOLDER, which
 // the page swaps for the key its user typed into the Authorize dialog.
 import type { Json } from '../contract/json.js';
+import type { ErrorExample } from '../http/contract.js';
 import { renderBody, renderError } from '../http/render.js';
 
 // Declared with the route specs, which show them in their examples.
@@ -28,7 +29,7 @@ export function answerExamples(examples: Record<string, Example>): { json: Media
 }
 
 /** Error answers as JSON and XML (the XML carries only the name, as mod_restful's did). */
-export function errorExamples(examples: Record<string, { summary: string; error: string; detail?: string }>): {
+export function errorExamples(examples: Record<string, ErrorExample>): {
   json: MediaExamples;
   xml: MediaExamples;
 } {
@@ -44,42 +45,3 @@ export function errorExamples(examples: Record<string, { summary: string; error:
 /** The command an admin mount's examples show when it allows none the table knows. */
 export const DEFAULT_ADMIN_EXAMPLE = 'registered_users';
 
-/** One example per error name an error status can carry. */
-export const ERROR_EXAMPLES: Record<string, Record<string, { summary: string; error: string; detail?: string }>> = {
-  '400': {
-    bad_request: { summary: 'Malformed input', error: 'bad_request', detail: 'the body is not valid JSON' },
-    missing_parameters: { summary: 'A required field is missing or empty', error: 'missing_parameters', detail: 'missing or empty: username' },
-    stringprep: { summary: 'A name fails nodeprep/nameprep', error: 'stringprep', detail: 'username is not a valid XMPP user name (nodeprep)' },
-  },
-  '401': { not_allowed: { summary: 'Missing or wrong key (or HTTP Basic credentials)', error: 'not_allowed' } },
-  '403': { not_allowed: { summary: 'Not allowed', error: 'not_allowed' } },
-  '404': { not_exists: { summary: 'No such account', error: 'not_exists' } },
-  '409': { exists: { summary: 'The account already exists', error: 'exists' } },
-  '413': { bad_request: { summary: 'Body too large', error: 'bad_request', detail: 'the body is larger than 65536 bytes' } },
-  '415': {
-    bad_request: { summary: 'Not JSON', error: 'bad_request', detail: 'send the body as JSON with Content-Type: application/json' },
-  },
-  '429': {
-    too_many_requests: { summary: 'Too many wrong passwords', error: 'too_many_requests', detail: 'too many wrong passwords for this account' },
-  },
-  '500': {
-    internal_error: {
-      summary: 'Unexpected error',
-      error: 'internal_error',
-      detail: 'unexpected error; logged with request id 5b0f3c52-7d0e-4c1b-9a55-2f1f0f4f3a10',
-    },
-  },
-  '501': {
-    not_supported: { summary: 'Not offered by the server', error: 'not_supported', detail: 'the XMPP server does not offer this command; enable mod_configure (and mod_adhoc)' },
-  },
-  '502': {
-    internal_server_error: { summary: 'An XMPP error without a contract name', error: 'internal_server_error', detail: 'the XMPP server answered internal-server-error' },
-    command_failed: { summary: 'A completed command that reported a failure', error: 'command_failed', detail: 'the XMPP server reported a failure: Invalid data' },
-  },
-  '503': {
-    service_unavailable: { summary: 'Nothing was sent', error: 'service_unavailable', detail: 'no XMPP session to the server right now' },
-  },
-  '504': {
-    timeout: { summary: 'Sent, no answer in time: outcome unknown', error: 'timeout', detail: 'the XMPP server did not answer within 10000 ms; the outcome is unknown' },
-  },
-};

@@ -1,20 +1,21 @@
 // The OpenAPI 3.1 document of the contract (../shared/docs/CONTRACT.md) as
 // this configuration mounts it: every path, method, field, status and body.
-// Each module's operations are described here from the contract, not read
-// off the modules' route lists, so the drift test (test/integration/ops.test.ts)
-// can compare this document with the routes the app really serves.
+// Each module's operations derive from its route specs (../api/*/routes.ts),
+// the same declarations that validate requests; the drift test
+// (test/integration/ops.test.ts) compares this document with the routes the
+// app really serves.
+import { ADMIN_ROUTES, authOf, type AdminAuth, type AdminRoutes } from '../api/admin/routes.js';
 import { REGISTER_ROUTES, type RegisterRoutes } from '../api/register/routes.js';
-import { fieldSchema, type FieldSpec } from '../api/spec.js';
+import { fieldSchema, type FieldDoc, type RouteSpec } from '../api/spec.js';
 import type { AdminMount, Mount } from '../config/config.js';
 import type { Json } from '../contract/json.js';
-import { errorNamesOf } from '../http/contract.js';
+import { ERROR_STATUSES, errorNamesOf } from '../http/contract.js';
 import { argsSchema, resultSchema, signature, type CommandSpec, type ValueType } from '../api/admin/command-spec.js';
 import { nodeMatcher } from '../api/admin/node-patterns.js';
 import { COMMANDS } from '../api/admin/commands.js';
 import {
   answerExamples,
   DEFAULT_ADMIN_EXAMPLE,
-  ERROR_EXAMPLES,
   errorExamples,
   EXAMPLE_HOST,
   KEY_PLACEHOLDER,
@@ -32,6 +33,8 @@ export interface OpenApiInput {
   metricsOnMain: boolean;
   /** Module register's routes (default: the module's own; a test may change them). */
   registerRoutes?: RegisterRoutes;
+  /** Module admin's routes by how a mount authorises (default: the module's own; a test may change them). */
+  adminRoutes?: Readonly<Record<AdminAuth, AdminRoutes>>;
   /** The admin commands (default: the built-in ones, then `serverCommands`); a test may replace them. */
   commands?: readonly CommandSpec[];
   /** Commands the connected server offers beyond the built-in ones (ejabberd's mod_adhoc_api), learned at run time. */
@@ -52,8 +55,6 @@ export const BODY_KEY_EXTENSION = 'x-body-key-scheme';
 export const COMMANDS_EXTENSION = 'x-commands';
 
 // ---- shared pieces ---------------------------------------------------------
-
-const text = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });
 
 const errorBody = (names: string[] | undefined, description: string): Schema => ({
   type: 'object',
@@ -85,50 +86,11 @@ function response(description: string, schema: Schema, examples: MediaExamples, 
   };
 }
 
-type ErrorSpec = [description: string, detail: string, headers?: Record<string, unknown>];
-
-/** The error responses, one per status; operations pick theirs by status. Error names: the contract's mapping. */
-const ERROR_SPECS: Record<string, ErrorSpec> = {
-  '400': [
-    'Bad input: malformed JSON, a field of the wrong type, a missing or empty field (missing_parameters), a name that fails nodeprep/nameprep (stringprep), or ?format other than json/xml',
-    'detail says what is wrong',
-  ],
-  '401': [
-    'The key (or the HTTP Basic credentials) is missing or wrong',
-    'no detail',
-    { 'WWW-Authenticate': { description: 'Sent when HTTP Basic credentials are expected', schema: { type: 'string' } } },
-  ],
-  '403': [
-    'Not allowed: a host the bridge does not serve, a wrong account password, a command not allowed, or a refusal by the XMPP server',
-    'no detail',
-  ],
-  '404': ['No such account (not_exists), or no such command', 'no detail'],
-  '409': ['The account already exists', 'no detail'],
-  '413': ['The body is larger than limits.body_bytes', 'detail gives the limit'],
-  '415': ['The body is not JSON (Content-Type must be application/json)', ''],
-  '429': [
-    'Too many requests: the XMPP server throttles, or the failed-login budget (limits.failed_logins) is spent',
-    '',
-    { 'Retry-After': { description: 'Seconds to wait, when known', schema: { type: 'integer' } } },
-  ],
-  '500': ['Unexpected error, logged with the request id', ''],
-  '501': [
-    "The XMPP server does not offer this operation: a module not enabled, or a server whose back end cannot do it (on Prosody: registered_users, registered_users_number, get_last, set_motd, delete_motd; see docs/servers.md)",
-    '',
-  ],
-  '502': [
-    'The XMPP server answered with an error the contract has no name for (error is its condition, e.g. internal_server_error), or reported a failure in a completed command (command_failed, detail quotes its note)',
-    '',
-  ],
-  '503': ['Nothing was sent: no XMPP session to the server right now, or too many requests in flight (then Retry-After)', 'detail says why'],
-  '504': ['Sent, but no answer in time or the connection was lost: the outcome is unknown (check, e.g. is_registered, before retrying)', ''],
-};
-
-/** The error responses as the document has them, with an example of each error name a status carries. */
+/** The error responses as the document has them, with an example of each error name a status carries (../http/contract.ts). */
 const ERRORS: Record<string, Schema> = Object.fromEntries(
-  Object.entries(ERROR_SPECS).map(([status, [description, detail, headers]]) => [
+  Object.entries(ERROR_STATUSES).map(([status, { description, detail, headers, examples }]) => [
     status,
-    response(description, errorBody(errorNamesOf(Number(status)), detail), errorExamples(ERROR_EXAMPLES[status] ?? {}), headers),
+    response(description, errorBody(errorNamesOf(Number(status)), detail), errorExamples(examples), headers),
   ]),
 );
 
@@ -141,6 +103,76 @@ const BODY_STATUSES = ['400', '413', '415'];
 
 const FORMAT_PARAMETER = { $ref: '#/components/parameters/Format' };
 
+// ---- routes ----------------------------------------------------------------
+// Each operation from its route's own declaration (../api/spec.ts RouteSpec).
+
+/** How a mount shows one of its routes. */
+interface Shown {
+  operationId: string;
+  tag: string;
+  /** The mount's key scheme; undefined for a mount authorised by HTTP Basic. */
+  keyScheme: string | undefined;
+  /** The request's example (a POST's body, a GET's query fields), or examples by name. */
+  request: { example: Record<string, Json> } | { examples: Record<string, Example> };
+  answers: Record<string, Example>;
+  /** Extensions of the operation (x-commands). */
+  extensions?: Schema;
+}
+
+/** A route's path item: its method's operation, derived from its spec. */
+function operationOf(spec: RouteSpec, shown: Shown): Schema {
+  const method = spec.method === 'GET' ? 'get' : 'post';
+  const required = Object.entries<FieldDoc>(spec.fields);
+  const optional = Object.entries<FieldDoc>(spec.optional ?? {});
+  const statuses = [...new Set([...spec.statuses.map(String), ...(method === 'post' ? BODY_STATUSES : ['400']), ...XMPP_STATUSES])].sort();
+  const example = 'example' in shown.request ? shown.request.example : {};
+  const operation: Schema = {
+    operationId: shown.operationId,
+    tags: [shown.tag],
+    summary: spec.summary,
+    description: spec.description,
+    parameters:
+      method === 'get'
+        ? [
+            // The key is the mount's security scheme (apiKey in the query), not a parameter.
+            ...required
+              .filter(([name]) => name !== 'key')
+              .map(([name, field]) => ({ name, in: 'query', required: true, schema: fieldSchema(field, true), example: example[name] })),
+            FORMAT_PARAMETER,
+          ]
+        : [FORMAT_PARAMETER],
+    responses: {
+      '200': response(spec.ok.description, spec.ok.schema, answerExamples(shown.answers)),
+      ...Object.fromEntries(statuses.map((s) => [s, ref(s)])),
+    },
+  };
+  if (shown.keyScheme === undefined) operation.security = [{ basicAuth: [] }];
+  else if (method === 'get') operation.security = [{ [shown.keyScheme]: [] }];
+  else operation[BODY_KEY_EXTENSION] = shown.keyScheme;
+  Object.assign(operation, shown.extensions);
+  if (method === 'post') {
+    operation.requestBody = {
+      required: true,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            required: required.map(([name]) => name),
+            properties: Object.fromEntries([
+              ...required.map(([name, field]): [string, Schema] => [name, fieldSchema(field, true)]),
+              ...optional.map(([name, field]): [string, Schema] => [name, fieldSchema(field, false)]),
+            ]),
+            // mod_restful's clients send extras (host to admin, email to register): ignored.
+            additionalProperties: true,
+          },
+          ...shown.request,
+        },
+      },
+    };
+  }
+  return { [method]: operation };
+}
+
 // ---- module register -------------------------------------------------------
 // From the routes' own declarations (../api/register/routes.ts).
 
@@ -150,89 +182,31 @@ function registerOperations(
   operationId: (route: string) => string,
   routes: RegisterRoutes,
 ): Record<string, Schema> {
-  const paths: Record<string, Schema> = {};
   const hooks = mount.module === 'register' && mount.hooks.length > 0;
-  for (const [route, { spec }] of Object.entries(routes)) {
-    const method = spec.method === 'GET' ? 'get' : 'post';
-    const required = Object.entries<FieldSpec>(spec.fields);
-    const optional = Object.entries<FieldSpec>(spec.optional ?? {});
-    const statuses = [...new Set([...spec.statuses.map(String), ...(method === 'post' ? BODY_STATUSES : ['400']), ...XMPP_STATUSES])].sort();
-    // The hooks' answer is shown only where the mount has hooks.
-    const answers = Object.fromEntries(Object.entries(spec.examples.answers).filter(([name]) => hooks || name !== 'hooks'));
-    const operation: Schema = {
-      operationId: operationId(route),
-      tags: [mount.path],
-      summary: spec.summary,
-      description: spec.description,
-      parameters:
-        method === 'get'
-          ? [
-              // The key is the mount's security scheme (apiKey in the query), not a parameter.
-              ...required
-                .filter(([name]) => name !== 'key')
-                .map(([name, field]) => ({ name, in: 'query', required: true, schema: fieldSchema(field, true), example: spec.examples.request[name] })),
-              FORMAT_PARAMETER,
-            ]
-          : [FORMAT_PARAMETER],
-      responses: {
-        '200': response(spec.ok.description, spec.ok.schema, answerExamples(answers)),
-        ...Object.fromEntries(statuses.map((s) => [s, ref(s)])),
-      },
-    };
-    if (method === 'get') {
-      operation.security = [{ [keyScheme]: [] }];
-    } else {
-      operation[BODY_KEY_EXTENSION] = keyScheme;
+  return Object.fromEntries(
+    Object.entries(routes).map(([route, { spec }]) => {
+      // The hooks' answer, and the e-mail they read, are shown only where the mount has hooks.
+      const answers = Object.fromEntries(Object.entries(spec.examples.answers).filter(([name]) => hooks || name !== 'hooks'));
       const example = hooks && route === 'register' ? { ...spec.examples.request, email: 'alice@example.org' } : spec.examples.request;
-      operation.requestBody = {
-        required: true,
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              required: required.map(([name]) => name),
-              properties: Object.fromEntries([
-                ...required.map(([name, field]): [string, Schema] => [name, fieldSchema(field, true)]),
-                ...optional.map(([name, field]): [string, Schema] => [name, fieldSchema(field, false)]),
-              ]),
-              // mod_restful's clients send extras (host to admin, email to register): ignored.
-              additionalProperties: true,
-            },
-            example,
-          },
-        },
-      };
-    }
-    paths[route] = { [method]: operation };
-  }
-  return paths;
+      return [route, operationOf(spec, { operationId: operationId(route), tag: mount.path, keyScheme, request: { example }, answers })];
+    }),
+  );
 }
 
 // ---- module admin ----------------------------------------------------------
+// From the routes' own declarations (../api/admin/routes.ts); a route without
+// examples of its own (POST <mount>) shows the mount's allowed commands, from
+// their specs: one request body each, their results, and x-commands.
 
 const BUILT_IN_SPECS: readonly CommandSpec[] = Object.values(COMMANDS).map((command) => command.spec);
 
-function adminOperation(mount: AdminMount, operationId: string, keyScheme: string | undefined, commands: readonly CommandSpec[]): Schema {
-  const keyed = keyScheme !== undefined;
-  const properties: Record<string, Schema> = {
-    command: text('An ejabberd command name from the mount\'s allowed_commands', { minLength: 1 }),
-    args: {
-      type: 'array',
-      description: 'Positional arguments, as in ejabberd\'s command API',
-      items: {
-        anyOf: [
-          { type: ['string', 'integer', 'boolean'] },
-          {
-            type: 'object',
-            description: "adhoc's fields: {FIELD: VALUE or [VALUES]}",
-            additionalProperties: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
-          },
-        ],
-      },
-    },
-  };
-  if (keyed) properties.key = fieldSchema(REGISTER_ROUTES.register.spec.fields.key, true);
-  const statuses = [...new Set(['400', '401', '403', '404', '409', ...BODY_STATUSES, ...XMPP_STATUSES])].sort();
+function adminOperations(
+  mount: AdminMount,
+  keyScheme: string | undefined,
+  operationId: (route: string) => string,
+  routes: AdminRoutes,
+  commands: readonly CommandSpec[],
+): Record<string, Schema> {
   // allowed_commands: exact names and glob patterns, as the module reads them.
   const admitted = nodeMatcher(mount.allowedCommands);
   const allowed = commands.filter((spec) => admitted(spec.name));
@@ -248,127 +222,24 @@ function adminOperation(mount: AdminMount, operationId: string, keyScheme: strin
     allowed.map((spec) => [spec.name, { summary: spec.summary, signature: signature(spec), args: argsSchema(spec), result: resultSchema(spec.result) }]),
   );
   const requests = Object.fromEntries(
-    shown.map(({ command, summary, args }) => [command, { summary, value: { ...(keyed ? { key: KEY_PLACEHOLDER } : {}), command, args } }]),
+    shown.map(({ command, summary, args }) => [command, { summary, value: { ...(keyScheme !== undefined ? { key: KEY_PLACEHOLDER } : {}), command, args } }]),
   );
   const results: Record<string, Example> = Object.fromEntries(
     shown.flatMap(({ command, result }) => (result === undefined ? [] : [[command, { summary: command, value: result }]])),
   );
-  return {
-    post: {
-      operationId,
-      tags: [mount.path],
-      summary: 'Run a server command',
-      description:
-        (keyed
-          ? 'Authorised by the mount\'s key in the body. '
-          : 'Authorised by HTTP Basic credentials of an account the XMPP server treats as an administrator (the JID as user name). ') +
-        'A command outside allowed_commands answers 403 not_allowed; an unknown command or wrong arguments 400 bad_request. ' +
-        'Results keep ejabberd\'s command result shapes: {"ok": text} or {"error": text} for a result tuple, a string, an integer, a list as an array, a record as an object.',
-      ...(keyed ? { [BODY_KEY_EXTENSION]: keyScheme } : { security: [{ basicAuth: [] }] }),
-      [COMMANDS_EXTENSION]: commandSchemas,
-      parameters: [FORMAT_PARAMETER],
-      requestBody: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              required: keyed ? ['command', 'key'] : ['command'],
-              properties,
-              additionalProperties: true,
-            },
-            examples: requests,
-          },
-        },
-      },
-      responses: {
-        '200': response(
-          'The command\'s result',
-          {
-            anyOf: [
-              { type: 'object', description: '{"ok": text}, {"error": text}, or a record' },
-              { type: 'array' },
-              { type: 'string' },
-              { type: 'integer' },
-              { type: 'boolean' },
-            ],
-          },
-          answerExamples(results),
-        ),
-        ...Object.fromEntries(statuses.map((s) => [s, ref(s)])),
-      },
-    },
-  };
-}
-
-function adminCommandsOperation(mount: AdminMount, operationId: string, keyScheme: string | undefined): Schema {
-  const argument: Schema = {
-    type: 'object',
-    required: ['name', 'type', 'list'],
-    properties: {
-      name: { type: 'string' },
-      type: { type: 'string', description: "ejabberd's type: binary, integer, [ element ] for a list, { a, b } for a tuple" },
-      list: { type: 'boolean' },
-      optional: { type: 'boolean' },
-      description: { type: 'string' },
-    },
-  };
-  return {
-    get: {
-      operationId,
-      tags: [mount.path],
-      summary: 'The commands this mount may run on the connected server',
-      description:
-        (keyScheme !== undefined
-          ? "Authorised by the mount's key in the query. "
-          : 'Authorised by HTTP Basic credentials of an XMPP administrator; lists what the server lets that account run. ') +
-        "The admin module's own commands, then (ejabberd 25.03+ with mod_adhoc_api) every other command the server offers the bridge, " +
-        "each as allowed_commands admits it: arguments in order with ejabberd's types, and the result's shape. " +
-        'Learned from the server on every (re)connect. A command marked typed: false is not in the bridge\'s catalogue: its arguments go as strings.',
-      ...(keyScheme !== undefined ? { security: [{ [keyScheme]: [] }] } : { security: [{ basicAuth: [] }] }),
-      parameters: [FORMAT_PARAMETER],
-      responses: {
-        '200': response('The commands', {
-          type: 'object',
-          required: ['commands'],
-          properties: {
-            commands: {
-              type: 'array',
-              items: {
-                type: 'object',
-                required: ['name', 'description', 'args', 'result', 'typed'],
-                properties: {
-                  name: { type: 'string' },
-                  description: { type: 'string' },
-                  args: { type: 'array', items: argument },
-                  result: { type: 'string' },
-                  typed: { type: 'boolean' },
-                  note: { type: 'string' },
-                },
-              },
-            },
-          },
-        }, answerExamples({
-          commands: {
-            summary: 'A listing on ejabberd 26.07 with mod_adhoc_api',
-            value: {
-              commands: [
-                { name: 'register', description: 'Register an account', args: ['user', 'host', 'password'].map((name) => ({ name, type: 'string', list: false })), result: "{ ok: text }", typed: true },
-                {
-                  name: 'get_roster',
-                  description: 'Get list of contacts in a local user roster',
-                  args: [{ name: 'user', type: 'binary', list: false }, { name: 'host', type: 'binary', list: false }],
-                  result: '[ contact::{ jid::string, nick::string, subscription::string, pending::string, groups::string } ]',
-                  typed: true,
-                },
-              ],
-            },
-          },
-        })),
-        ...Object.fromEntries(['400', '401', '403', ...XMPP_STATUSES].sort().map((s) => [s, ref(s)])),
-      },
-    },
-  };
+  return Object.fromEntries(
+    Object.entries(routes).map(([name, { path, spec }]) => [
+      path,
+      operationOf(spec, {
+        operationId: operationId(name),
+        tag: mount.path,
+        keyScheme,
+        ...(spec.examples === undefined
+          ? { request: { examples: requests }, answers: results, extensions: { [COMMANDS_EXTENSION]: commandSchemas } }
+          : { request: { example: spec.examples.request }, answers: spec.examples.answers }),
+      }),
+    ]),
+  );
 }
 
 /** Placeholders of each required argument's type, for a command without an example of its own. */
@@ -507,8 +378,14 @@ export function openApiDocument(input: OpenApiInput): Record<string, unknown> {
       const routes = registerOperations(mount, keyScheme ?? '', (r) => operationId(`${mount.path}_${r}`), input.registerRoutes ?? REGISTER_ROUTES);
       for (const [route, item] of Object.entries(routes)) paths[`${prefix}/${route}`] = item;
     } else {
-      paths[prefix] = adminOperation(mount, operationId(`${mount.path}_command`), keyScheme, input.commands ?? [...BUILT_IN_SPECS, ...(input.serverCommands ?? [])]);
-      paths[`${prefix}/commands`] = adminCommandsOperation(mount, operationId(`${mount.path}_commands`), keyScheme);
+      const routes = adminOperations(
+        mount,
+        keyScheme,
+        (r) => operationId(`${mount.path}_${r}`),
+        (input.adminRoutes ?? ADMIN_ROUTES)[authOf(mount)],
+        input.commands ?? [...BUILT_IN_SPECS, ...(input.serverCommands ?? [])],
+      );
+      for (const [route, item] of Object.entries(routes)) paths[route === '' ? prefix : `${prefix}/${route}`] = item;
     }
   }
   Object.assign(paths, opsPaths(input));

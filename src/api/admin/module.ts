@@ -1,22 +1,23 @@
 // Module `admin` (mod_restful_admin): POST {"command": NAME, "args": [...]}
-// runs a server command. Authorised by the mount's key when it has one, else
-// by HTTP Basic credentials of an XMPP administrator; then the allow-list,
-// then the arguments, before anything reaches the XMPP server.
+// runs a server command. The routes are declared in ./routes.ts; this
+// authorises the caller by the mount's key when it has one, else by HTTP
+// Basic credentials of an XMPP administrator, decodes the declared fields,
+// then runs the route (the allow-list, then the arguments, before anything
+// reaches the XMPP server).
 import type { Logger } from 'pino';
 import type { AdminLogin } from '../../admin/login.js';
 import type { ApiCommand, ApiCommands } from '../../admin/api-commands.js';
-import { Refusal } from '../../contract/refusal.js';
 import { describeMissing, type OfferedNodes, type ServerCapabilities } from '../../admin/capabilities.js';
 import type { Authority, ServerCommands } from '../../admin/server-commands.js';
-import { commandListing } from './listing.js';
 import type { AdminMount } from '../../config/config.js';
 import type { CredentialRevocations } from '../../shared/credential-revocations.js';
 import { keyCheck } from '../key.js';
 import type { ApiModule, RouteInput } from '../module.js';
-import { readCommandArgs } from './args.js';
+import { decodeFields } from '../spec.js';
 import { BasicAuth } from './basic-auth.js';
 import { commandNamed, COMMANDS } from './commands.js';
 import { nodeMatcher } from './node-patterns.js';
+import { ADMIN_ROUTES, authOf, type AdminAuth, type AdminContext, type AdminRoutes } from './routes.js';
 
 /** Logged at start-up for a mount whose allowed_commands has '*'. */
 export const EVERY_COMMAND_WARNING =
@@ -36,7 +37,7 @@ export interface AdminDeps {
   log: Logger;
 }
 
-export function adminModule(mount: AdminMount, deps: AdminDeps): ApiModule {
+export function adminModule(mount: AdminMount, deps: AdminDeps, routes: Readonly<Record<AdminAuth, AdminRoutes>> = ADMIN_ROUTES): ApiModule {
   const { server, hosts } = deps;
   const log = deps.log.child({ component: 'admin', mount: mount.path });
   const basic = mount.key === undefined ? new BasicAuth({ login: deps.adminLogin, revocations: deps.revocations, hosts }) : undefined;
@@ -89,46 +90,18 @@ export function adminModule(mount: AdminMount, deps: AdminDeps): ApiModule {
     return { kind: 'admin', grant: await basic.authenticate(input.authorization, input.client) };
   }
 
+  const context: AdminContext = { allowed, apiCommands: deps.apiCommands, commands: { server, hosts, nodeAllowed } };
   return {
-    routes: [
-      {
-        method: 'POST',
-        path: '',
-        summary: 'Run a server command: {"command": NAME, "args": [...]}',
-        async handle(input) {
-          const authority = await authorise(input);
-          const name = input.fields.command;
-          if (typeof name !== 'string' || name === '') {
-            throw new Refusal('bad_request', 'command must be a non-empty string naming a server command');
-          }
-          if (!allowed(name)) throw new Refusal('not_allowed', 'this command is not in allowed_commands of this mount');
-          const command = commandNamed(name);
-          // Any other name is the server's own command (ejabberd 25.03+ with mod_adhoc_api).
-          if (command === undefined) {
-            if (!(await deps.apiCommands.knows(name))) {
-              throw new Refusal('bad_request', `unknown command; known: ${Object.keys(COMMANDS).join(', ')}, and the server's own that GET <mount>/commands lists`);
-            }
-            return deps.apiCommands.run(authority, name, input.fields.args);
-          }
-          const args = readCommandArgs(command.spec, input.fields.args);
-          return command.run({ server, authority, hosts, nodeAllowed }, args);
-        },
+    routes: Object.values(routes[authOf(mount)]).map((route) => ({
+      method: route.spec.method,
+      path: route.path,
+      summary: route.spec.summary,
+      async handle(input) {
+        // Who is asking, then the declared fields, then the route.
+        const authority = await authorise(input);
+        const values = decodeFields(route.spec, input.fields);
+        return route.handle(context, { authority, values, input });
       },
-      {
-        method: 'GET',
-        path: 'commands',
-        summary: 'The commands this mount may run on the connected server, with their arguments and results',
-        async handle(input) {
-          const authority = await authorise(input);
-          const offered = await deps.apiCommands.list(authority, allowed).catch((error: unknown) => {
-            // Without mod_adhoc_api the module's own commands are still listed.
-            if (error instanceof Refusal && error.reason === 'not_supported') return [];
-            throw error;
-          });
-          return { commands: commandListing(allowed, offered) };
-        },
-      },
-    ],
+    })),
   };
 }
-

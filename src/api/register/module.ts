@@ -7,7 +7,7 @@ import type { RegisterMount } from '../../config/config.js';
 import { toAccount } from '../../contract/account.js';
 import { keyCheck } from '../key.js';
 import type { ApiModule } from '../module.js';
-import { decodeFields, type RouteSpec } from '../spec.js';
+import { decodeFields } from '../spec.js';
 import type { RegistrationHook } from './hooks.js';
 import { privateEmail } from './private-email.js';
 import { REGISTER_ROUTES, type RegisterRoutes } from './routes.js';
@@ -36,7 +36,7 @@ export function registerModule(
       async handle(input) {
         // The key, then the declared fields, then the account they name.
         requireKey(input.fields.key);
-        const values = decodeFields<RouteSpec>(route.spec, input.fields);
+        const values = decodeFields(route.spec, input.fields);
         const account = toAccount(values.username ?? '', values.host ?? '', hosts);
         return route.handle(context, { account, values, input });
       },

@@ -6,7 +6,7 @@ import type { Accounts } from '../../accounts/accounts.js';
 import type { Account } from '../../contract/account.js';
 import type { Json } from '../../contract/json.js';
 import type { RouteInput } from '../module.js';
-import { EXAMPLE_HOST, KEY_PLACEHOLDER, secretField, textField, type FieldValues, type RouteSpec } from '../spec.js';
+import { EXAMPLE_HOST, KEY_FIELD, KEY_PLACEHOLDER, secretField, textField, type FieldSpec, type FieldValues, type RouteExamples, type RouteSpec } from '../spec.js';
 import { runHooks, type RegistrationHook } from './hooks.js';
 
 export interface RegisterContext {
@@ -15,19 +15,21 @@ export interface RegisterContext {
   hooks: readonly RegistrationHook[];
 }
 
+/** Every field of a register route is text (../spec.ts textField, secretField), and every route has its examples. */
+export type RegisterSpec = RouteSpec<Readonly<Record<string, FieldSpec<string>>>> & { examples: RouteExamples };
+
 /** A route: its declaration, and what it does with the validated account and fields. */
-export interface RegisterRoute<S extends RouteSpec = RouteSpec> {
+export interface RegisterRoute<S extends RegisterSpec = RegisterSpec> {
   spec: S;
   handle(context: RegisterContext, request: { account: Account; values: FieldValues<S>; input: RouteInput }): Promise<Json>;
 }
 
-const KEY = secretField(`The mount's key (on the API page, Authorize fills in the \`${KEY_PLACEHOLDER}\` placeholder)`);
 const USERNAME = textField('Local part of the JID; nodeprep-normalised');
 const HOST = textField("One of the bridge's configured hosts; nameprep-normalised");
 const OK = { type: 'string', enum: ['ok'] };
 
 /** Binds a spec to its handler, keeping the handler's view of the fields typed. */
-const route = <S extends RouteSpec>(spec: S, handle: RegisterRoute<S>['handle']): RegisterRoute<S> => ({ spec, handle });
+const route = <S extends RegisterSpec>(spec: S, handle: RegisterRoute<S>['handle']): RegisterRoute<S> => ({ spec, handle });
 
 export const REGISTER_ROUTES = {
   register: route(
@@ -36,7 +38,7 @@ export const REGISTER_ROUTES = {
       summary: 'Register a new account',
       description:
         'Registers username@host with the password. After success the registration hooks run; if any adds a pair the answer is the object of all pairs (e.g. {"private_email":"not_set"}), else "ok".',
-      fields: { key: KEY, username: USERNAME, host: HOST, password: secretField('Password of the new account') },
+      fields: { key: KEY_FIELD, username: USERNAME, host: HOST, password: secretField('Password of the new account') },
       optional: { email: { ...textField('Read by the private_email hook, when the mount has it') } },
       statuses: [401, 403, 409],
       ok: {
@@ -66,7 +68,7 @@ export const REGISTER_ROUTES = {
       method: 'POST',
       summary: 'Remove an account, given its password',
       description: 'A wrong password answers 403 not_allowed; an unknown account 404 not_exists.',
-      fields: { key: KEY, username: USERNAME, host: HOST, password: secretField("The account's password") },
+      fields: { key: KEY_FIELD, username: USERNAME, host: HOST, password: secretField("The account's password") },
       statuses: [401, 403, 404],
       ok: { description: '"ok"', schema: OK },
       examples: {
@@ -85,7 +87,7 @@ export const REGISTER_ROUTES = {
       summary: "Change an account's password, given the old one",
       description: 'The bridge logs in as the account with old_password (a wrong one answers 403 not_allowed).',
       fields: {
-        key: KEY,
+        key: KEY_FIELD,
         username: USERNAME,
         host: HOST,
         old_password: secretField('The current password'),
@@ -108,7 +110,7 @@ export const REGISTER_ROUTES = {
       method: 'POST',
       summary: "Set an account's password without the old one (key required)",
       description: 'An unknown account answers 404 not_exists.',
-      fields: { key: KEY, username: USERNAME, host: HOST, new_password: secretField('The new password') },
+      fields: { key: KEY_FIELD, username: USERNAME, host: HOST, new_password: secretField('The new password') },
       statuses: [401, 403, 404],
       ok: { description: '"ok"', schema: OK },
       examples: {
@@ -126,7 +128,7 @@ export const REGISTER_ROUTES = {
       method: 'GET',
       summary: 'Whether an account exists',
       description: "Answers true or false. The key, username and host come in the query string (the key as the mount's security scheme).",
-      fields: { key: KEY, username: USERNAME, host: HOST },
+      fields: { key: KEY_FIELD, username: USERNAME, host: HOST },
       statuses: [401, 403],
       ok: { description: 'true or false', schema: { type: 'boolean' } },
       examples: {
