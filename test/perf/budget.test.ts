@@ -6,8 +6,10 @@
 // printed by the bench, only the bound is asserted here.
 //
 // `npm run test:perf`, not part of `npm test`: the bridge does not meet
-// this bound yet (docs/performance.md: about 4x K on a quiet machine of this
-// kind), and a suite that fails on every run would hide every other result.
+// this bound reliably yet (docs/performance.md: 3.1-4.8x K on a quiet
+// machine of this kind, as K's own figure moves), and a suite that fails on
+// many runs would hide every other result. The bench also measures Kd (K
+// answering at the bridge's rate, 2.3-2.8x there); it is printed, not asserted.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +20,7 @@ const MAX_RATIO = 3;
 
 interface BudgetDocument {
   failedOperations: number;
-  budget: { perRep: number[]; ratio: number; measurements: { system: string; ops: number; bridgeCpuUsPerOp: number; koaCpuUsPerOp: number }[] };
+  budget: { perRep: number[]; ratio: number; waitingRatio: number; waitingPerRep: number[]; measurements: { system: string; ops: number; bridgeCpuUsPerOp: number; koaCpuUsPerOp: number }[] };
 }
 
 describe('perf budget: the bridge costs at most 3x a bare Koa request', function () {
@@ -45,6 +47,7 @@ describe('perf budget: the bridge costs at most 3x a bare Koa request', function
     expect(k.length, 'K measurements').to.equal(a.length);
     for (const m of [...a, ...k]) expect(m.ops, 'requests per measurement').to.be.above(100);
     // The median of the bridge's figures over the median of K's: one disturbed measurement of either moves it little.
-    expect(doc.budget.ratio, `bridge CPU / K (per repetition: ${doc.budget.perRep.join(', ')})\n${output}`).to.be.at.most(MAX_RATIO);
+    const kd = `bridge CPU / Kd ${doc.budget.waitingRatio} (per repetition: ${doc.budget.waitingPerRep.join(', ')})`;
+    expect(doc.budget.ratio, `bridge CPU / K (per repetition: ${doc.budget.perRep.join(', ')}); ${kd}\n${output}`).to.be.at.most(MAX_RATIO);
   });
 });
