@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
+// (--max-semi-space-size=32: a young generation large enough that a request's objects die
+// there instead of being promoted; RSS stays flat under load, docs/performance.md "Memory".)
 // ejabberd-restful --config FILE [--pretty] | --check-config FILE
 import { parseArgs } from 'node:util';
 import { startBridge } from './bridge.js';

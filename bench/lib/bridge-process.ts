@@ -87,6 +87,8 @@ export async function startBenchBridge(options: BenchBridgeOptions): Promise<Ben
   const port = await freePort();
   await writeFile(file, YAML.stringify({ ...options.config, listen: { host: '127.0.0.1', port } }));
   const nodeFlags = [
+    // As npm start, the bin and the systemd unit run it.
+    '--max-semi-space-size=32',
     ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
     ...(options.heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.heapSnapshotDir}`] : []),
   ];
