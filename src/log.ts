@@ -118,6 +118,8 @@ export function createLogger(level: LevelWithSilent, options: LoggerOptions = {}
   }
   if (destination === undefined) {
     const stdout = new BatchedDestination(1);
+    // Also when the process dies of an uncaught error: 'exit' handlers run, and this write is synchronous.
+    if (unflushed.size === 0) process.once('exit', flushLogs);
     unflushed.add(stdout);
     destination = stdout;
   }

@@ -1,5 +1,6 @@
 // The logger censors secret-bearing keys (top level and one level down)
 // whatever a log call is handed, and leaves ordinary lines as they are.
+import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,5 +105,18 @@ describe('log: lines written in batches', () => {
     destination.write('last words\n');
     destination.flushSync();
     expect(readFileSync(file, 'utf8')).to.equal('last words\n');
+  });
+});
+
+describe('log: nothing pending is lost when the process dies', () => {
+  it('writes the pending lines on exit, even after an uncaught error', () => {
+    const script = [
+      "import { createLogger } from './src/log.ts';",
+      "createLogger('info').info('last words');",
+      "throw new Error('boom');",
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.status, run.stderr).to.equal(1);
+    expect(run.stdout).to.include('"msg":"last words"');
   });
 });
