@@ -2,9 +2,6 @@
 // bridge compiled and run as a process, the bare XMPP client, mod_http_api)
 // and writes well-formed JSON. No timing is asserted: figures depend on the
 // machine; only their presence and shape are checked.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
 import { runBench } from '../support/bench-run.js';
 
@@ -40,18 +37,8 @@ interface BenchDocument {
 
 describe('npm run bench -- --smoke', function () {
   this.timeout(240_000);
-  let dir: string;
-
-  before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'bench-smoke-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
   it('exits 0 and writes the figures as JSON', async () => {
-    const out = path.join(dir, 'smoke.json');
-    const run = await runBench(['--smoke'], out);
+    const run = await runBench(['--smoke']);
     expect(run.code, run.output).to.equal(0);
 
     const doc = await run.document<BenchDocument>();

@@ -10,9 +10,6 @@
 // machine of this kind, as K's own figure moves), and a suite that fails on
 // many runs would hide every other result. The bench also measures Kd (K
 // answering at the bridge's rate, 2.3-2.8x there); it is printed, not asserted.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
 import { runBench } from '../support/bench-run.js';
 /** The issue's bound; docs/performance.md has the target (2x) and what each run measured. */
@@ -25,18 +22,9 @@ interface BudgetDocument {
 
 describe('perf budget: the bridge costs at most 3x a bare Koa request', function () {
   this.timeout(120_000);
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'perf-budget-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
   it(`bridge CPU per plain registration / K's, 64 in flight, <= ${MAX_RATIO}`, async () => {
-    const out = path.join(dir, 'budget.json');
     // --tsx: no compile step (the bridge and K both run under tsx, alike).
-    const run = await runBench(['--budget', '--tsx'], out);
+    const run = await runBench(['--budget', '--tsx']);
     const { output } = run;
     expect(run.code, output).to.equal(0);
     const doc = await run.document<BudgetDocument>();

@@ -2,7 +2,8 @@
 // under tsx with the given flags, its JSON results read from --out.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,7 +17,10 @@ export interface BenchRun {
   document<T>(): Promise<T>;
 }
 
-export async function runBench(flags: string[], out: string): Promise<BenchRun> {
+/** Runs the bench with `flags`; its JSON goes to a temporary directory of its own, removed once read. */
+export async function runBench(flags: string[]): Promise<BenchRun> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-run-'));
+  const out = path.join(dir, 'results.json');
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/throughput.ts', ...flags, '--out', out], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -25,5 +29,14 @@ export async function runBench(flags: string[], out: string): Promise<BenchRun> 
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, output, document: async <T>() => JSON.parse(await readFile(out, 'utf8')) as T };
+  const written = await readFile(out, 'utf8').catch(() => undefined);
+  await rm(dir, { recursive: true, force: true });
+  return {
+    code,
+    output,
+    document: async <T>() => {
+      if (written === undefined) throw new Error(`the bench wrote no JSON:\n${output}`);
+      return JSON.parse(written) as T;
+    },
+  };
 }
