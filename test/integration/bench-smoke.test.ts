@@ -41,7 +41,7 @@ describe('npm run bench -- --smoke', function () {
     const run = await runBench(['--smoke']);
     expect(run.code, run.output).to.equal(0);
 
-    const doc = await run.document<BenchDocument>();
+    const doc = run.document<BenchDocument>();
     expect(doc.schema).to.equal('ejabberd-restful-bench/2');
     expect(doc.machine.nproc).to.be.a('number').above(0);
     expect(doc.machine.cpuModel).to.be.a('string');

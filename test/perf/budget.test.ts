@@ -27,7 +27,7 @@ describe('perf budget: the bridge costs at most 3x a bare Koa request', function
     const run = await runBench(['--budget', '--tsx']);
     const { output } = run;
     expect(run.code, output).to.equal(0);
-    const doc = await run.document<BudgetDocument>();
+    const doc = run.document<BudgetDocument>();
     expect(doc.failedOperations, output).to.equal(0);
     const a = doc.budget.measurements.filter((m) => m.system === 'A');
     const k = doc.budget.measurements.filter((m) => m.system === 'K');

@@ -14,7 +14,7 @@ export interface BenchRun {
   /** What it printed, stdout and stderr together (for assertion messages). */
   output: string;
   /** Reads the JSON it wrote (after a zero exit). */
-  document<T>(): Promise<T>;
+  document<T>(): T;
 }
 
 /** Runs the bench with `flags`; its JSON goes to a temporary directory of its own, removed once read. */
@@ -34,7 +34,7 @@ export async function runBench(flags: string[]): Promise<BenchRun> {
   return {
     code,
     output,
-    document: async <T>() => {
+    document: <T>() => {
       if (written === undefined) throw new Error(`the bench wrote no JSON:\n${output}`);
       return JSON.parse(written) as T;
     },
