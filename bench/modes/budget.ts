@@ -4,7 +4,7 @@
 // figures over the median of K's (one disturbed measurement of either moves
 // it little), and per repetition. test/perf/budget.test.ts (npm run test:perf) fails
 // when it exceeds 3.
-import { opsFor, type Storage, type System } from '../lib/flags.js';
+import { opsFor, opsOf, type Storage, type System } from '../lib/flags.js';
 import { measure, type Measurement } from '../lib/measure.js';
 import { median, round, rotate } from '../lib/stats.js';
 import { nameFactory, registerVia, stopSystems } from '../lib/systems.js';
@@ -48,7 +48,7 @@ export async function budget(run: Run): Promise<BudgetResult> {
       await go(system, -1, 6000, true);
     }
     for (let rep = 0; rep < flags.reps; rep += 1) {
-      for (const system of rotate(['K', 'A'] as const, rep)) measurements.push(await go(system, rep, total));
+      for (const system of rotate(['K', 'A'] as const, rep)) measurements.push(await go(system, rep, opsOf(system, total)));
       const a = measurements.find((m) => m.rep === rep && m.system === 'A') as Measurement;
       measurements.push(await go('Kd', rep, total, false, a.meanMs));
     }

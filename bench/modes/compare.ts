@@ -1,6 +1,6 @@
 // The default mode: K, A, B, C (B1 at the top level) interleaved within each
 // repetition, the order of levels and systems rotated between repetitions.
-import { opsFor, type Op, type Storage, type System } from '../lib/flags.js';
+import { opsFor, opsOf, type Op, type Storage, type System } from '../lib/flags.js';
 import { gated, idleCpu, measure, type IdleCpu, type Labels, type Measurement } from '../lib/measure.js';
 import { rotate } from '../lib/stats.js';
 import { changePasswordViaBridge, isRegisteredVia, nameFactory, registerVia, stopSystems, type Systems } from '../lib/systems.js';
@@ -69,7 +69,7 @@ export async function compareStorage(run: Run, storage: Storage): Promise<{ meas
         }
         for (const level of rotate(flags.levels, rep)) {
           for (const system of rotate(systemsAt(run, op, level, s), rep)) {
-            out.push(await gated(flags.waitQuiet, s.procs.nproc, (attempt) => once(op, system, level, rep, opsFor(flags, op, storage, level), attempt)));
+            out.push(await gated(flags.waitQuiet, s.procs.nproc, (attempt) => once(op, system, level, rep, opsOf(system, opsFor(flags, op, storage, level)), attempt)));
           }
         }
       }
