@@ -25,7 +25,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { BUILD_DIR, buildBridge, type BridgeBuild } from './lib/bridge-process.js';
-import { opsFor, parseFlags, USAGE, type Storage } from './lib/flags.js';
+import { K_OPS_FACTOR, opsFor, parseFlags, USAGE, type Storage } from './lib/flags.js';
 import { waitQuiet, type IdleCpu, type Measurement } from './lib/measure.js';
 import { machineInfo } from './lib/proc.js';
 import { checkTargets, summarize, summaryTables } from './lib/report.js';
@@ -74,6 +74,8 @@ const settings = {
   bridgeBuildTypeErrors: build?.typeErrors ?? null,
   loadAverageAtStart: os.loadavg().map((x) => round(x, 2)),
   waitedForQuiet: quietness ?? null,
+  /** K gets this many times the operations of opsPerMeasurement (lib/flags.ts K_OPS_FACTOR). */
+  kOpsFactor: K_OPS_FACTOR,
   opsPerMeasurement: Object.fromEntries(
     flags.storages.map((storage) => [
       storage,

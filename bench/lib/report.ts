@@ -22,7 +22,10 @@ export interface GroupSummary {
    * "A/B", "A/C", "A/B1", "A/Cbasic": ops/s of A over the other's;
    * "cpu A/K": the bridge's CPU per request over K's;
    * "p50 A/K": A's p50 over K's;
-   * "added p50/K": (A's p50 - B's p50) over K's p50.
+   * "added p50/K": (A's p50 - B's p50) over K's p50;
+   * "floor/K": (K's CPU + B's) per request over K's: what the bridge would
+   *   cost with no work of its own, the HTTP part (K) and the XMPP part (B,
+   *   the load generator's CPU while it is the bare client) added up.
    */
   ratios: Record<string, Ratio>;
   /** A's p50 minus B's p50, per repetition and their median (ms). */
@@ -63,6 +66,7 @@ export function summarize(measurements: Measurement[]): GroupSummary[] {
     };
     put('cpu A/K', perRep('A', 'K', (a, k) => a.bridgeCpuUsPerOp / k.koaCpuUsPerOp));
     put('p50 A/K', perRep('A', 'K', (a, k) => a.p50Ms / k.p50Ms));
+    put('floor/K', perRep('B', 'K', (b, k) => (k.koaCpuUsPerOp + b.loadgenCpuUsPerOp) / k.koaCpuUsPerOp));
     for (const other of ['B', 'C', 'B1', 'Cbasic'] as const) put(`A/${other}`, perRep('A', other, (a, o) => a.opsPerSec / o.opsPerSec));
     const added = perRep('A', 'B', (a, b) => a.p50Ms - b.p50Ms);
     // (A - B) over K, each of the three from the same repetition.
@@ -129,18 +133,20 @@ export function summaryTables(summary: GroupSummary[], targets: TargetCheck[], f
     '',
     `Medians over ${flags.reps} repetition(s); ratios are medians of per-repetition ratios (systems measured back to back).`,
     'K = bare Koa app (same stack, answers at once), A = bridge, B = bare XMPP client on the same sessions, ' +
-      'B1 = one session, C = ejabberd mod_http_api.',
+      'B1 = one session, C = ejabberd mod_http_api. B µs/op: the CPU of the bare client (the XMPP part of a request alone); ' +
+      '(K+B)/K: the bridge\'s floor, a Koa request and an XMPP request with nothing in between.',
     '',
     '### Against K (the bridge\'s own cost)',
     '',
-    '| operation | storage | in flight | bridge µs/op | K µs/op | **bridge CPU / K** | A p50 ms | K p50 ms | A−B p50 ms | **(A−B) / K p50** |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| operation | storage | in flight | bridge µs/op | K µs/op | B µs/op | **bridge CPU / K** | (K+B) / K | A p50 ms | K p50 ms | A−B p50 ms | **(A−B) / K p50** |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const g of ops) {
     const a = g.systems.A;
     const k = g.systems.K;
     lines.push(
-      `| ${g.op} | ${g.storage} | ${g.level} | ${fmt(a?.bridgeCpuUsPerOp)} | ${fmt(k?.koaCpuUsPerOp)} | **${ratioCell(g.ratios['cpu A/K'])}** | ` +
+      `| ${g.op} | ${g.storage} | ${g.level} | ${fmt(a?.bridgeCpuUsPerOp)} | ${fmt(k?.koaCpuUsPerOp)} | ${fmt(g.systems.B?.loadgenCpuUsPerOp)} | ` +
+        `**${ratioCell(g.ratios['cpu A/K'])}** | ${ratioCell(g.ratios['floor/K'])} | ` +
         `${fmt(a?.p50Ms, 2)} | ${fmt(k?.p50Ms, 2)} | ${g.addedP50Ms ? fmt(g.addedP50Ms.median, 2) : '-'} | **${ratioCell(g.ratios['added p50/K'])}** |`,
     );
   }
@@ -171,7 +177,7 @@ export function summaryTables(summary: GroupSummary[], targets: TargetCheck[], f
   lines.push('', 'Per repetition:', '');
   for (const g of ops) {
     const r = (k: string) => g.ratios[k]?.perRep.map((v) => v.toFixed(2)).join(' ') ?? '-';
-    lines.push(`- ${g.op} ${g.storage} ${g.level}: cpu A/K ${r('cpu A/K')}; (A−B)/K p50 ${r('added p50/K')}; A/B ${r('A/B')}; A/C ${r('A/C')}`);
+    lines.push(`- ${g.op} ${g.storage} ${g.level}: cpu A/K ${r('cpu A/K')}; (A−B)/K p50 ${r('added p50/K')}; (K+B)/K ${r('floor/K')}; A/B ${r('A/B')}; A/C ${r('A/C')}`);
   }
   lines.push('', "Issue 17's targets (reported, not asserted):", '');
   for (const t of targets) lines.push(`- ${t.met ? 'met' : '**missed**'}: ${t.target}: ${t.value}`);
