@@ -6,10 +6,12 @@
 // printed by the bench, only the bound is asserted here.
 //
 // `npm run test:perf`, not part of `npm test`: the bridge does not meet
-// this bound reliably yet (docs/performance.md: 3.1-4.8x K on a quiet
-// machine of this kind, as K's own figure moves), and a suite that fails on
-// many runs would hide every other result. The bench also measures Kd (K
-// answering at the bridge's rate, 2.3-2.8x there); it is printed, not asserted.
+// this bound (docs/performance.md: 5-6x K on this kind of machine, since K
+// is measured over as long a run as the bridge), and a suite that always
+// fails would hide every other result. Nor could it: K plus B (the bare
+// XMPP client sending the same IQ) already costs 2.4-3x K. The bench's
+// ratios to Kd (K at the bridge's rate) and to that floor are printed with
+// the failure, not asserted.
 import { expect } from 'chai';
 import { runBench } from '../support/bench-run.js';
 /** The issue's bound; docs/performance.md has the target (2x) and what each run measured. */
@@ -17,7 +19,15 @@ const MAX_RATIO = 3;
 
 interface BudgetDocument {
   failedOperations: number;
-  budget: { perRep: number[]; ratio: number; waitingRatio: number; waitingPerRep: number[]; measurements: { system: string; ops: number; bridgeCpuUsPerOp: number; koaCpuUsPerOp: number }[] };
+  budget: {
+    perRep: number[];
+    ratio: number;
+    waitingRatio: number;
+    waitingPerRep: number[];
+    floorRatio: number;
+    floorOverK: number;
+    measurements: { system: string; ops: number; bridgeCpuUsPerOp: number; koaCpuUsPerOp: number }[];
+  };
 }
 
 describe('perf budget: the bridge costs at most 3x a bare Koa request', function () {
@@ -35,7 +45,9 @@ describe('perf budget: the bridge costs at most 3x a bare Koa request', function
     expect(k.length, 'K measurements').to.equal(a.length);
     for (const m of [...a, ...k]) expect(m.ops, 'requests per measurement').to.be.above(100);
     // The median of the bridge's figures over the median of K's: one disturbed measurement of either moves it little.
-    const kd = `bridge CPU / Kd ${doc.budget.waitingRatio} (per repetition: ${doc.budget.waitingPerRep.join(', ')})`;
+    const kd =
+      `bridge CPU / Kd ${doc.budget.waitingRatio} (per repetition: ${doc.budget.waitingPerRep.join(', ')}); ` +
+      `bridge CPU / (K + B) ${doc.budget.floorRatio}, where (K + B) / K is ${doc.budget.floorOverK}`;
     expect(doc.budget.ratio, `bridge CPU / K (per repetition: ${doc.budget.perRep.join(', ')}); ${kd}\n${output}`).to.be.at.most(MAX_RATIO);
   });
 });
