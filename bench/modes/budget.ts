@@ -66,23 +66,22 @@ export async function budget(run: Run): Promise<BudgetResult> {
   } finally {
     await stopSystems(s, run.progress);
   }
-  const perRepOver = (floor: System) =>
-    Array.from({ length: flags.reps }, (_, rep) => {
-      const a = measurements.find((m) => m.rep === rep && m.system === 'A');
-      const k = measurements.find((m) => m.rep === rep && m.system === floor);
-      return a && k ? round(a.bridgeCpuUsPerOp / k.koaCpuUsPerOp, 3) : Number.NaN;
-    });
   /** The CPU per registration of the process doing `system`'s work: the bridge, K, or the load generator as B. */
   const cpuOf = (m: Measurement) => (m.system === 'A' ? m.bridgeCpuUsPerOp : m.system === 'B' ? m.loadgenCpuUsPerOp : m.koaCpuUsPerOp);
   const medianOf = (system: System) => median(measurements.filter((m) => m.system === system).map(cpuOf));
   const [bridge, koa, waiting, bare] = [medianOf('A'), medianOf('K'), medianOf('Kd'), medianOf('B')];
+  /** Per repetition: the bridge's CPU over the sum of the floor systems' (K; Kd; K and B). */
+  const perRepOver = (...floor: System[]) =>
+    Array.from({ length: flags.reps }, (_, rep) => {
+      const of = (system: System) => measurements.find((m) => m.rep === rep && m.system === system);
+      const a = of('A');
+      const under = floor.map(of);
+      if (!a || under.some((m) => m === undefined)) return Number.NaN;
+      return round(cpuOf(a) / under.reduce((sum, m) => sum + cpuOf(m as Measurement), 0), 3);
+    });
   const perRep = perRepOver('K');
   const waitingPerRep = perRepOver('Kd');
-  const floorPerRep = Array.from({ length: flags.reps }, (_, rep) => {
-    const of = (system: System) => measurements.find((m) => m.rep === rep && m.system === system);
-    const [a, k, b] = [of('A'), of('K'), of('B')];
-    return a && k && b ? round(cpuOf(a) / (cpuOf(k) + cpuOf(b)), 3) : Number.NaN;
-  });
+  const floorPerRep = perRepOver('K', 'B');
   const result = {
     storage,
     level,
