@@ -45,6 +45,9 @@ export class BareXmppClient implements IqRequester {
         });
         connection.entity.on('error', () => undefined);
         await connection.entity.start();
+        // As the bridge's links do once online (src/xmpp/link.ts): xmpp.js's
+        // middleware would otherwise parse both JIDs of every stanza.
+        connection.endLoginPhase();
         return connection;
       }),
     );
