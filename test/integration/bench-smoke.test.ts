@@ -66,13 +66,22 @@ describe('npm run bench -- --smoke', function () {
       }
       expect(group?.systems.A?.bridgeCpuUsPerOp).to.be.a('number').above(0);
       expect(group?.systems.A?.bridgeRssMB).to.be.a('number').above(0);
-      for (const ratio of ['A/B', 'A/C']) {
+      for (const ratio of ['A/B', 'A/C', 'cpu A/K']) {
         expect(group?.ratios[ratio]?.median, `${op} ${ratio}`).to.be.a('number').above(0);
       }
+      // The floor: K's CPU plus the bare client's, in K's.
+      expect(group?.ratios['floor/K']?.median, `${op} floor/K`).to.be.a('number').above(1);
     }
     const change = doc.summary.find((g) => g.op === 'change_password');
     expect(change?.systems.A?.opsPerSec).to.be.a('number').above(0);
     expect(doc.targets).to.be.an('array');
     expect(doc.measurements.every((m) => m.ops > 0 && m.rep >= 0)).to.equal(true);
+    // K runs 10x the requests of the others (it answers that much faster), in every measurement.
+    const ks = doc.measurements.filter((m) => m.system === 'K');
+    expect(ks.length, 'K measurements').to.be.above(0);
+    for (const k of ks) {
+      const a = doc.measurements.find((m) => m.system === 'A' && m.op === k.op && m.level === k.level && m.rep === k.rep);
+      expect(k.ops, `K ${k.op} ${k.level} ${k.rep}`).to.equal(10 * (a?.ops ?? Number.NaN));
+    }
   });
 });
