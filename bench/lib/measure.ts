@@ -38,6 +38,27 @@ export interface Measurement {
   attempts?: number;
 }
 
+/**
+ * The CPU per operation of the process doing `m.system`'s own work: the
+ * bridge (A), the bare Koa app (K, Kd), or the load generator while it is
+ * the bare XMPP client (B, B1). C's work is ejabberd's (beamCpuUsPerOp):
+ * no process of its own, NaN here.
+ */
+export function ownCpuUsPerOp(m: Pick<Measurement, 'system' | 'bridgeCpuUsPerOp' | 'koaCpuUsPerOp' | 'loadgenCpuUsPerOp'>): number {
+  switch (m.system) {
+    case 'A':
+      return m.bridgeCpuUsPerOp;
+    case 'K':
+    case 'Kd':
+      return m.koaCpuUsPerOp;
+    case 'B':
+    case 'B1':
+      return m.loadgenCpuUsPerOp;
+    default:
+      return Number.NaN;
+  }
+}
+
 /** The processes whose CPU a measurement reads. */
 export interface Processes {
   storage: Storage;

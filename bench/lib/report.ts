@@ -1,7 +1,7 @@
 // Turns measurements into medians per group, ratios per repetition (to K,
 // the bare Koa app, first), the issue's targets and the tables printed.
 import type { BenchFlags, Mix, Op, Storage, System } from './flags.js';
-import type { Measurement } from './measure.js';
+import { ownCpuUsPerOp, type Measurement } from './measure.js';
 import { median, round } from './stats.js';
 
 type Figures = Omit<Measurement, 'storage' | 'op' | 'system' | 'level' | 'rep' | 'firstErrors' | 'sessions' | 'attempts'> & { reps: number };
@@ -64,9 +64,9 @@ export function summarize(measurements: Measurement[]): GroupSummary[] {
     const put = (name: string, values: number[]) => {
       if (values.length > 0) ratios[name] = { perRep: values, median: round(median(values), 3) };
     };
-    put('cpu A/K', perRep('A', 'K', (a, k) => a.bridgeCpuUsPerOp / k.koaCpuUsPerOp));
+    put('cpu A/K', perRep('A', 'K', (a, k) => ownCpuUsPerOp(a) / ownCpuUsPerOp(k)));
     put('p50 A/K', perRep('A', 'K', (a, k) => a.p50Ms / k.p50Ms));
-    put('floor/K', perRep('B', 'K', (b, k) => (k.koaCpuUsPerOp + b.loadgenCpuUsPerOp) / k.koaCpuUsPerOp));
+    put('floor/K', perRep('B', 'K', (b, k) => (ownCpuUsPerOp(k) + ownCpuUsPerOp(b)) / ownCpuUsPerOp(k)));
     for (const other of ['B', 'C', 'B1', 'Cbasic'] as const) put(`A/${other}`, perRep('A', other, (a, o) => a.opsPerSec / o.opsPerSec));
     const added = perRep('A', 'B', (a, b) => a.p50Ms - b.p50Ms);
     // (A - B) over K, each of the three from the same repetition.

@@ -5,7 +5,7 @@
 // K + B. test/perf/budget.test.ts (npm run test:perf) fails when the ratio
 // to K exceeds 3.
 import { opsFor, opsOf, type Storage, type System } from '../lib/flags.js';
-import { measure, type Measurement } from '../lib/measure.js';
+import { measure, ownCpuUsPerOp, type Measurement } from '../lib/measure.js';
 import { median, round, rotate } from '../lib/stats.js';
 import { nameFactory, registerVia, stopSystems } from '../lib/systems.js';
 import { systemsFor, type Run } from './run.js';
@@ -66,9 +66,7 @@ export async function budget(run: Run): Promise<BudgetResult> {
   } finally {
     await stopSystems(s, run.progress);
   }
-  /** The CPU per registration of the process doing `system`'s work: the bridge, K, or the load generator as B. */
-  const cpuOf = (m: Measurement) => (m.system === 'A' ? m.bridgeCpuUsPerOp : m.system === 'B' ? m.loadgenCpuUsPerOp : m.koaCpuUsPerOp);
-  const medianOf = (system: System) => median(measurements.filter((m) => m.system === system).map(cpuOf));
+  const medianOf = (system: System) => median(measurements.filter((m) => m.system === system).map(ownCpuUsPerOp));
   const [bridge, koa, waiting, bare] = [medianOf('A'), medianOf('K'), medianOf('Kd'), medianOf('B')];
   /** Per repetition: the bridge's CPU over the sum of the floor systems' (K; Kd; K and B). */
   const perRepOver = (...floor: System[]) =>
@@ -77,7 +75,7 @@ export async function budget(run: Run): Promise<BudgetResult> {
       const a = of('A');
       const under = floor.map(of);
       if (!a || under.some((m) => m === undefined)) return Number.NaN;
-      return round(cpuOf(a) / under.reduce((sum, m) => sum + cpuOf(m as Measurement), 0), 3);
+      return round(ownCpuUsPerOp(a) / under.reduce((sum, m) => sum + ownCpuUsPerOp(m as Measurement), 0), 3);
     });
   const perRep = perRepOver('K');
   const waitingPerRep = perRepOver('Kd');
