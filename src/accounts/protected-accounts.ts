@@ -4,7 +4,7 @@
 // operator lists in `protected_accounts` (the server's admins, say).
 import { jidOf, type Account } from '../contract/account.js';
 import { Refusal } from '../contract/refusal.js';
-import { nameprep, nodeprep } from '../xmpp/stringprep.js';
+import { nameprep, nodeprep } from '../contract/stringprep.js';
 
 export class ProtectedAccounts {
   readonly #jids: ReadonlySet<string>;

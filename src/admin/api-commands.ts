@@ -12,7 +12,7 @@ import { executeCommand, requireCompleted, type FieldValues } from '../xmpp/adho
 import { adminNode } from '../xmpp/service-admin.js';
 import { jidOf, toAccount } from '../contract/account.js';
 import type { IqRequester } from '../xmpp/in-band-registration.js';
-import { unsafeTextReason } from '../xmpp/stringprep.js';
+import { unsafeTextReason } from '../contract/stringprep.js';
 import { requireOffered } from './login.js';
 import type { CredentialRevocations } from '../shared/credential-revocations.js';
 import { namesIn, type ProtectedAccounts } from '../accounts/protected-accounts.js';

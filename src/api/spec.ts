@@ -6,7 +6,7 @@
 import * as t from 'io-ts';
 import type { Json } from '../contract/json.js';
 import { Refusal } from '../contract/refusal.js';
-import { unsafeTextReason } from '../xmpp/stringprep.js';
+import { unsafeTextReason } from '../contract/stringprep.js';
 
 /** Longest text field accepted, in UTF-8 bytes (the XMPP limit for JID parts). */
 export const MAX_FIELD_BYTES = 1023;

@@ -7,7 +7,7 @@ import { isAbsolute, dirname, resolve } from 'node:path';
 import * as t from 'io-ts';
 import { parseDocument } from 'yaml';
 import { SERVER_KINDS } from '../backends/registry.js';
-import { nameprep, nodeprep } from '../xmpp/stringprep.js';
+import { nameprep, nodeprep } from '../contract/stringprep.js';
 import type { WindowLimit } from '../limits/window.js';
 import type { BridgeConfig, Mount } from './config.js';
 import { AdminMountFile, ConfigFile, LogLevelCodec, MountHead, RegisterMountFile } from './schema.js';

@@ -1,6 +1,6 @@
 // An account as every layer above XMPP names it, and how a user name and a
 // host name become one (nodeprep / nameprep, a configured host).
-import { nameprep, nodeprep } from '../xmpp/stringprep.js';
+import { nameprep, nodeprep } from './stringprep.js';
 import { Refusal } from './refusal.js';
 
 /** A validated account: username nodeprep'd, host one of the configured hosts (nameprep'd). */

@@ -6,8 +6,10 @@
 // Ad-hoc commands that complete with an error note (Prosody's way of
 // failing) or answer a form where a completion was expected are failures
 // too, read here by what the note says: never a success.
-import { CommandFailed, CommandNoteFailure, CommandNotCompleted } from '../xmpp/adhoc.js';
 import {
+  CommandFailed,
+  CommandNoteFailure,
+  CommandNotCompleted,
   LoginRefused,
   OutcomeUnknown,
   Overloaded,
@@ -15,7 +17,7 @@ import {
   SessionUnavailable,
   StanzaFailure,
   UnexpectedAnswer,
-} from '../xmpp/errors.js';
+} from './xmpp-failures.js';
 import { Refusal, type Reason } from './refusal.js';
 
 /**

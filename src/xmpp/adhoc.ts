@@ -2,7 +2,7 @@
 // in one round trip (the filled form travels inside action='execute'), which
 // ejabberd accepts and which is ~1.3x the rate of the two-step exchange.
 import { xml } from '@xmpp/client-core';
-import { StanzaFailure } from './errors.js';
+import { CommandNoteFailure, CommandNotCompleted, StanzaFailure } from '../contract/xmpp-failures.js';
 import type { IqRequester } from './in-band-registration.js';
 
 const NS_COMMANDS = 'http://jabber.org/protocol/commands';
@@ -31,50 +31,6 @@ export interface CommandResult {
   notes: { type: string; text: string }[];
   /** The command session (XEP-0050 sessionid), for the next step of a multi-step command. */
   sessionId: string | undefined;
-}
-
-/**
- * The command ended, but said it failed: a <note type='error'/> (Prosody
- * reports every failure this way, with status='completed'), or an
- * operation's own reading of an info note ("could not be deleted").
- */
-export class CommandNoteFailure extends Error {
-  constructor(
-    readonly node: string,
-    readonly note: string,
-  ) {
-    super(`the XMPP server answered ${node} with the note: ${note}`);
-    this.name = 'CommandNoteFailure';
-  }
-}
-
-/**
- * The command completed, but its result says it failed: ejabberd's
- * mod_adhoc_api reports a failure as a result field (an `error` field with
- * an HTTP-like code, or a rescode of 1), not as an IQ error. `code` is that
- * code where the server gave one.
- */
-export class CommandFailed extends Error {
-  constructor(
-    readonly node: string,
-    /** The server's own text, with any secret argument already masked. */
-    readonly text: string,
-    readonly code: number | undefined,
-  ) {
-    super(`the XMPP server answered ${node}: ${text}`);
-    this.name = 'CommandFailed';
-  }
-}
-
-/** A completion was expected, but the command answered with a form to fill (status executing) or another status. */
-export class CommandNotCompleted extends Error {
-  constructor(
-    readonly node: string,
-    readonly status: string,
-  ) {
-    super(`the XMPP server did not complete ${node} (status ${status}${status === 'executing' ? ': it answered with its form' : ''})`);
-    this.name = 'CommandNotCompleted';
-  }
 }
 
 /** The first <note type='error'/> of an answer; with `warnFails`, a warn note counts too. */

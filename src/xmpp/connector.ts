@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Credentials } from './connect.js';
-import { SessionUnavailable } from './errors.js';
+import { SessionUnavailable } from '../contract/xmpp-failures.js';
 import { Link, type Keepalive } from './link.js';
 import type { TlsSettings } from './tls.js';
 

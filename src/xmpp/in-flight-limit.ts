@@ -2,7 +2,7 @@
 // short, bounded queue; if no slot frees up in time they are refused before
 // anything is sent, so an overloaded server is not handed work it would only
 // finish after the caller had been told "timeout".
-import { Overloaded } from './errors.js';
+import { Overloaded } from '../contract/xmpp-failures.js';
 
 export interface InFlightLimitOptions {
   /** Requests (IQs, user logins) in flight at once. */

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@xmpp/client-core';
 import type { Element } from '@xmpp/xml';
-import { OutcomeUnknown, PrecedingBounced, RequestTimeout, SessionUnavailable, StanzaFailure } from './errors.js';
+import { OutcomeUnknown, PrecedingBounced, RequestTimeout, SessionUnavailable, StanzaFailure } from '../contract/xmpp-failures.js';
 
 const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
@@ -61,7 +61,7 @@ export class IqChannel {
     return this.#pending.size;
   }
 
-  /** Sends an IQ and resolves with the result stanza, or rejects with an ./errors.js error. */
+  /** Sends an IQ and resolves with the result stanza, or rejects with a ../contract/xmpp-failures.js error. */
   request(iq: Element, timeoutMs: number, { before }: RequestOptions = {}): Promise<Element> {
     if (this.#closedReason !== undefined) {
       return Promise.reject(new SessionUnavailable(this.#closedReason));

@@ -9,7 +9,7 @@ import { xml } from '@xmpp/client-core';
 import type { Element } from '@xmpp/xml';
 import type { Logger } from 'pino';
 import { createConnection, type ConnectionOptions } from './connect.js';
-import { LoginRefused, RequestTimeout, SessionUnavailable } from './errors.js';
+import { LoginRefused, RequestTimeout, SessionUnavailable } from '../contract/xmpp-failures.js';
 import { IqChannel, type RequestOptions } from './iq-channel.js';
 import { SaslFailure } from './sasl/negotiate.js';
 
@@ -227,7 +227,7 @@ function setKeepAlive(entity: Client): void {
   socket?.setKeepAlive?.(true, TCP_KEEPALIVE_MS);
 }
 
-/** A failed login in ./errors.js terms: nothing was done, so never an unknown outcome. */
+/** A failed login in ../contract/xmpp-failures.js terms: nothing was done, so never an unknown outcome. */
 function loginError(error: unknown): Error {
   if (error instanceof SaslFailure) return new LoginRefused(error.condition);
   if (error instanceof RequestTimeout) {

@@ -3,7 +3,7 @@
 // carries request data: operation names come from element names, namespaces
 // and ad-hoc command nodes, which the bridge itself chooses.
 import type { Element } from '@xmpp/xml';
-import { LoginRefused, OutcomeUnknown, Overloaded, RequestTimeout, SessionUnavailable, StanzaFailure } from './errors.js';
+import { LoginRefused, OutcomeUnknown, Overloaded, RequestTimeout, SessionUnavailable, StanzaFailure } from '../contract/xmpp-failures.js';
 
 export interface XmppObserver {
   /** One exchange ended: an IQ round trip, or a user login. */

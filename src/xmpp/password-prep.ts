@@ -4,7 +4,7 @@
 // the refusal and answers success without changing anything: so the bridge
 // checks first.
 import { prepare } from './sasl/scram.js';
-import { nodeprep } from './stringprep.js';
+import { nodeprep } from '../contract/stringprep.js';
 
 /**
  * Nodeprep and Resourceprep share their tables; Nodeprep adds case folding

@@ -2,7 +2,7 @@
 // first, then the disco#info identity name (Prosody's is "Prosody",
 // ejabberd's "ejabberd"), for servers without the version module.
 import { xml } from '@xmpp/client-core';
-import { StanzaFailure } from './errors.js';
+import { StanzaFailure } from '../contract/xmpp-failures.js';
 import type { IqRequester } from './in-band-registration.js';
 
 export interface ServerSoftware {

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import type { Element } from '@xmpp/xml';
 import type { Logger } from 'pino';
 import type { Connector } from './connector.js';
-import { SessionUnavailable } from './errors.js';
+import { SessionUnavailable } from '../contract/xmpp-failures.js';
 import type { InFlightLimit } from './in-flight-limit.js';
 import type { RequestOptions } from './iq-channel.js';
 import { observed, operationOf, type XmppObserver } from './observe.js';

@@ -7,7 +7,7 @@ import type { Element } from '@xmpp/xml';
 import type { Logger } from 'pino';
 import type { Credentials } from './connect.js';
 import type { Connector } from './connector.js';
-import { LoginRefused, SessionUnavailable } from './errors.js';
+import { LoginRefused, SessionUnavailable } from '../contract/xmpp-failures.js';
 import type { RequestOptions } from './iq-channel.js';
 import type { Keepalive, Link } from './link.js';
 import { operationOf } from './observe.js';

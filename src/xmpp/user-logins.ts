@@ -5,7 +5,7 @@
 // before it counts as a wrong password (./cluster-settle.ts).
 import { askAgainAfterSettle } from './cluster-settle.js';
 import type { Connector } from './connector.js';
-import { LoginRefused } from './errors.js';
+import { LoginRefused } from '../contract/xmpp-failures.js';
 import type { InFlightLimit } from './in-flight-limit.js';
 import { withUserSession, type UserSession } from './login.js';
 import type { XmppObserver } from './observe.js';

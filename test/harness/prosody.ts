@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Connector } from '../../src/xmpp/connector.js';
-import { LoginRefused } from '../../src/xmpp/errors.js';
+import { LoginRefused } from '../../src/contract/xmpp-failures.js';
 import { withUserSession } from '../../src/xmpp/login.js';
 import { commandIn, fileOf, makeTempDir, mountRoot, seenInside } from './debian-root.js';
 import { findAbove, freePort, pause, portAccepts } from './local.js';

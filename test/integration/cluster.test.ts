@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { ThrowawayEjabberd } from '../harness/ejabberd.js';
-import { LoginRefused } from '../../src/xmpp/errors.js';
+import { LoginRefused } from '../../src/contract/xmpp-failures.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { startEjabberdCluster, type EjabberdCluster } from '../support/ejabberd-cluster.js';
 import { asUser, beamPid, bridgeConfig, KEY, uniqueName } from '../support/fixtures.js';

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { xml } from '@xmpp/client-core';
 import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { Connector } from '../../src/xmpp/connector.js';
-import { StanzaFailure } from '../../src/xmpp/errors.js';
+import { StanzaFailure } from '../../src/contract/xmpp-failures.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { beamPid, bridgeConfig, KEY, thaw, uniqueName } from '../support/fixtures.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';

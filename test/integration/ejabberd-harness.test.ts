@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
-import { LoginRefused } from '../../src/xmpp/errors.js';
+import { LoginRefused } from '../../src/contract/xmpp-failures.js';
 import { asUser } from '../support/fixtures.js';
 import { portAccepts } from '../harness/local.js';
 

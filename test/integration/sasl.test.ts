@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import type { Element } from '@xmpp/xml';
 import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { createConnection } from '../../src/xmpp/connect.js';
-import { LoginRefused } from '../../src/xmpp/errors.js';
+import { LoginRefused } from '../../src/contract/xmpp-failures.js';
 import { asUser } from '../support/fixtures.js';
 
 /** Logs in and reports the mechanism the client chose, or 'refused'. */

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { expect } from 'chai';
 import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
-import { SessionUnavailable } from '../../src/xmpp/errors.js';
+import { SessionUnavailable } from '../../src/contract/xmpp-failures.js';
 import { Connector } from '../../src/xmpp/connector.js';
 import { withUserSession } from '../../src/xmpp/login.js';
 import { startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { ThrowawayEjabberd } from '../harness/ejabberd.js';
 import type { ThrowawayServer } from '../harness/throwaway-server.js';
-import { LoginRefused } from '../../src/xmpp/errors.js';
+import { LoginRefused } from '../../src/contract/xmpp-failures.js';
 import type { Credentials } from '../../src/xmpp/connect.js';
 import { Connector } from '../../src/xmpp/connector.js';
 import { withUserSession, type UserSession } from '../../src/xmpp/login.js';

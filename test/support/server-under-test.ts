@@ -11,7 +11,7 @@ import { startEjabberd, type ThrowawayEjabberd } from '../harness/ejabberd.js';
 import { startProsody, type ThrowawayProsody } from '../harness/prosody.js';
 import { executeCommand } from '../../src/xmpp/adhoc.js';
 import { ADMIN_NS, adminNode } from '../../src/xmpp/service-admin.js';
-import { LoginRefused } from '../../src/xmpp/errors.js';
+import { LoginRefused } from '../../src/contract/xmpp-failures.js';
 import type { UserSession } from '../../src/xmpp/login.js';
 import { requireRoot } from '../harness/debian-root.js';
 import type { ThrowawayServer } from '../harness/throwaway-server.js';

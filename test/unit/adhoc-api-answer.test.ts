@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { lonelyRescodeFailure, resultFields } from '../../src/backends/ejabberd/adhoc-api/answer.js';
-import { CommandFailed, type CommandResult, type FormField } from '../../src/xmpp/adhoc.js';
-import { UnexpectedAnswer } from '../../src/xmpp/errors.js';
+import { type CommandResult, type FormField } from '../../src/xmpp/adhoc.js';
+import { CommandFailed, UnexpectedAnswer } from '../../src/contract/xmpp-failures.js';
 
 // Shapes as ejabberd 26.07's mod_adhoc_api answers them (seen on the server).
 const ARGS = (pairs: [string, string][]): FormField[] => [

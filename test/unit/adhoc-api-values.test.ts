@@ -3,8 +3,8 @@ import { expect } from 'chai';
 import { commandFromForm, submission } from '../../src/backends/ejabberd/adhoc-api/directory.js';
 import { parseHelp, typeText } from '../../src/backends/ejabberd/adhoc-api/spec.js';
 import { answeredType, ArgumentProblem, decodeResult, encodeArgument } from '../../src/backends/ejabberd/adhoc-api/values.js';
-import { CommandFailed, type CommandResult, type FormField } from '../../src/xmpp/adhoc.js';
-import { UnexpectedAnswer } from '../../src/xmpp/errors.js';
+import { type CommandResult, type FormField } from '../../src/xmpp/adhoc.js';
+import { CommandFailed, UnexpectedAnswer } from '../../src/contract/xmpp-failures.js';
 
 const CONTACT = { tuple: ['jid', 'nick', 'subscription', 'pending'].map((name) => ({ name, type: 'string' })).concat([{ name: 'groups', type: { list: { name: 'group', type: 'string' } } } as never]) };
 const field = (name: string, values: string[], type = 'text-single'): FormField => ({ name, type, values });

@@ -1,7 +1,7 @@
 // The bound on XMPP work in flight, and who counts as the client.
 import { expect } from 'chai';
 import { clientAddressResolver } from '../../src/http/client-address.js';
-import { Overloaded } from '../../src/xmpp/errors.js';
+import { Overloaded } from '../../src/contract/xmpp-failures.js';
 import { InFlightLimit } from '../../src/xmpp/in-flight-limit.js';
 
 describe('in-flight limit', () => {

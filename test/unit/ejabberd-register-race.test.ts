@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { LoginLimits } from '../../src/limits/login-limits.js';
 import { Refusal } from '../../src/contract/refusal.js';
 import { backendNamed } from '../../src/backends/registry.js';
-import { PrecedingBounced, StanzaFailure } from '../../src/xmpp/errors.js';
+import { PrecedingBounced, StanzaFailure } from '../../src/contract/xmpp-failures.js';
 
 const NS_COMMANDS = 'http://jabber.org/protocol/commands';
 const ACCOUNT = { username: 'alice', host: 'localhost' };

@@ -24,6 +24,19 @@ describe('import cycles', () => {
     expect(cycles(folderGraph(graph))).to.deep.equal([]);
   });
 
+  it('keeps contract/ a leaf: it imports no file of src/ outside itself', () => {
+    const contract = [...graph].filter(([file]) => file.startsWith('src/contract/'));
+    expect(contract.map(([file]) => file)).to.include('src/contract/xmpp-outcome.ts');
+    const outside = contract.flatMap(([file, targets]) => targets.filter((t) => !t.startsWith('src/contract/')).map((t) => `${file} -> ${t}`));
+    expect(outside).to.deep.equal([]);
+  });
+
+  it('keeps xmpp/ below everything but contract/', () => {
+    const xmpp = folderGraph(graph).get('xmpp/');
+    expect(xmpp).to.not.equal(undefined);
+    expect(xmpp).to.deep.equal(['contract/']);
+  });
+
   it('finds a cycle when there is one, between files and between folders', () => {
     const made = new Map([
       ['src/a/one.ts', ['src/b/two.ts']],

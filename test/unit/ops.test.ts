@@ -12,7 +12,7 @@ import { DOCS_CSP } from '../../src/ops/docs-headers.js';
 import { BODY_KEY_EXTENSION, openApiDocument } from '../../src/ops/openapi.js';
 import { KEY_PLACEHOLDER } from '../../src/ops/openapi-examples.js';
 import { NOT_READY_DETAIL, opsRoutes } from '../../src/ops/routes.js';
-import { LoginRefused, RequestTimeout, SessionUnavailable, StanzaFailure } from '../../src/xmpp/errors.js';
+import { LoginRefused, RequestTimeout, SessionUnavailable, StanzaFailure } from '../../src/contract/xmpp-failures.js';
 import { operationOf, outcomeOf } from '../../src/xmpp/observe.js';
 
 type Media = { schema: { required: string[] }; example?: unknown; examples?: Record<string, { value: unknown }> };

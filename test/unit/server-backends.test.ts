@@ -15,8 +15,8 @@ import { ADMIN_OPERATIONS, REGISTER_ENDPOINTS, type UserLogin } from '../../src/
 import { BACKENDS, backendNamed, SERVER_KINDS } from '../../src/backends/registry.js';
 import { ServerBackends, type Identified } from '../../src/backends/selector.js';
 import { supportTable } from '../../src/backends/table.js';
-import { CommandNoteFailure, CommandNotCompleted, requireCompleted, type CommandResult } from '../../src/xmpp/adhoc.js';
-import { StanzaFailure } from '../../src/xmpp/errors.js';
+import { requireCompleted, type CommandResult } from '../../src/xmpp/adhoc.js';
+import { CommandNotCompleted, CommandNoteFailure, StanzaFailure } from '../../src/contract/xmpp-failures.js';
 import { userStats } from '../../src/backends/prosody/commands.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { nameprep, nodeprep, unsafeTextReason } from '../../src/xmpp/stringprep.js';
+import { nameprep, nodeprep, unsafeTextReason } from '../../src/contract/stringprep.js';
 
 describe('nodeprep', () => {
   it('folds upper case and full-width forms', () => {

@@ -4,10 +4,8 @@ import { xml } from '@xmpp/client-core';
 import type { Element } from '@xmpp/xml';
 import { Refusal } from '../../src/contract/refusal.js';
 import { responseFor } from '../../src/http/contract.js';
-import { CommandFailed } from '../../src/xmpp/adhoc.js';
-import { ServerCapabilities } from '../../src/admin/capabilities.js';
-import { explainFailure, isWrongPassword } from '../../src/contract/xmpp-outcome.js';
 import {
+  CommandFailed,
   LoginRefused,
   OutcomeUnknown,
   Overloaded,
@@ -15,7 +13,9 @@ import {
   SessionUnavailable,
   StanzaFailure,
   UnexpectedAnswer,
-} from '../../src/xmpp/errors.js';
+} from '../../src/contract/xmpp-failures.js';
+import { ServerCapabilities } from '../../src/admin/capabilities.js';
+import { explainFailure, isWrongPassword } from '../../src/contract/xmpp-outcome.js';
 
 const explained = (error: unknown) => explainFailure(error) as Refusal;
 

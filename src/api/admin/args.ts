@@ -6,7 +6,7 @@
 // each with one meaning (a user name, a host, message text, ...).
 import type { Account } from '../../contract/account.js';
 import { Refusal } from '../../contract/refusal.js';
-import { unsafeTextReason } from '../../xmpp/stringprep.js';
+import { unsafeTextReason } from '../../contract/stringprep.js';
 import { servedHost, toAccount } from '../../contract/account.js';
 import { assertSendable } from '../fields.js';
 import { signature, type ArgumentSpec, type CommandSpec, type ValueType } from './command-spec.js';

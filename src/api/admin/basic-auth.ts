@@ -12,7 +12,7 @@
 import type { AdminGrant, AdminLogin } from '../../admin/login.js';
 import type { CredentialRevocations } from '../../shared/credential-revocations.js';
 import { Refusal } from '../../contract/refusal.js';
-import { nameprep, nodeprep } from '../../xmpp/stringprep.js';
+import { nameprep, nodeprep } from '../../contract/stringprep.js';
 import { CredentialCache } from './credential-cache.js';
 
 export const BASIC_REALM = 'ejabberd-restful admin';

@@ -7,7 +7,7 @@
 // across cluster nodes right after a registration (XMPP-FACTS). Caveat: an
 // account that blocks the bridge's JID (XEP-0191) bounces as if absent.
 import { xml } from '@xmpp/client-core';
-import { PrecedingBounced } from '../../xmpp/errors.js';
+import { PrecedingBounced } from '../../contract/xmpp-failures.js';
 import type { IqRequester } from '../../xmpp/in-band-registration.js';
 
 const NS_PROBE = 'urn:xmpp:ejabberd-restful:probe:0';

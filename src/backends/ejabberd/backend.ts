@@ -26,7 +26,7 @@ import {
 } from './commands.js';
 import { registerAccount, removeAccountByPassword } from '../../xmpp/in-band-registration.js';
 import { adminNode } from '../../xmpp/service-admin.js';
-import { StanzaFailure } from '../../xmpp/errors.js';
+import { StanzaFailure } from '../../contract/xmpp-failures.js';
 import { passesResourceprep } from '../../xmpp/password-prep.js';
 import type { BackendDeps, BackendEntry, LastActivity, ServerBackend } from '../backend.js';
 import { byUtf8, inBatches, PARALLEL_LOOKUPS } from '../lists.js';

@@ -3,7 +3,7 @@
 // <item-not-found/> (a crash inside mod_configure, see XMPP-FACTS), so callers
 // validate and check existence first instead of reading error texts.
 import type { FieldValues } from '../../xmpp/adhoc.js';
-import { UnexpectedAnswer } from '../../xmpp/errors.js';
+import { UnexpectedAnswer } from '../../contract/xmpp-failures.js';
 import type { IqRequester } from '../../xmpp/in-band-registration.js';
 import { ADMIN_NS, queryAdminCommand, runAdminCommand } from '../../xmpp/service-admin.js';
 

@@ -7,15 +7,8 @@
 // (end-user-session takes `accountjids`, announce `announcement`), and a
 // node only acts on accounts of the host it is sent to.
 import { xml } from '@xmpp/client-core';
-import {
-  CommandNoteFailure,
-  executeCommand,
-  executeInTwoSteps,
-  failureNote,
-  requireCompleted,
-  type CommandResult,
-  type FieldValues,
-} from '../../xmpp/adhoc.js';
+import { executeCommand, executeInTwoSteps, failureNote, requireCompleted, type CommandResult, type FieldValues } from '../../xmpp/adhoc.js';
+import { CommandNoteFailure } from '../../contract/xmpp-failures.js';
 import type { IqRequester } from '../../xmpp/in-band-registration.js';
 import type { UserSession } from '../../xmpp/login.js';
 import { ADMIN_NS, adminNode, runAdminCommand } from '../../xmpp/service-admin.js';

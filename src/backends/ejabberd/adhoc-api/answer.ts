@@ -5,8 +5,8 @@
 // "Error <code>" (mod_http_api's codes), or a rescode `res` of "1".
 // This reader keeps only what follows the heading, so nothing echoed can
 // reach a caller, and turns every failure into CommandFailed.
-import { CommandFailed, type CommandResult, type FormField } from '../../../xmpp/adhoc.js';
-import { UnexpectedAnswer } from '../../../xmpp/errors.js';
+import { type CommandResult, type FormField } from '../../../xmpp/adhoc.js';
+import { CommandFailed, UnexpectedAnswer } from '../../../contract/xmpp-failures.js';
 
 export const API_COMMANDS_PREFIX = 'api-commands/';
 

@@ -7,7 +7,7 @@
 // element names (mod_adhoc_api writes them `a : b : c`), a rescode "0" the
 // string "ok" (a "1" is a failure), a result tuple {"ok": text}.
 import type { FormField } from '../../../xmpp/adhoc.js';
-import { UnexpectedAnswer } from '../../../xmpp/errors.js';
+import { UnexpectedAnswer } from '../../../contract/xmpp-failures.js';
 import { rescodeFailure } from './answer.js';
 import type { ApiType, Named } from './spec.js';
 

@@ -1,5 +1,8 @@
-// What can go wrong with an XMPP request, as the XMPP layer reports it. The
-// accounts layer turns these into contract reasons; nothing here knows HTTP.
+// What can go wrong with an XMPP request, as the XMPP layer reports it and
+// ./xmpp-outcome.ts reads it: the one vocabulary of XMPP failures, kept here
+// so that contract/ imports nothing of ours while the XMPP layer (which
+// throws these) and the outcome mapping (which turns them into contract
+// reasons) share it. Nothing here knows HTTP or builds a stanza.
 
 /** The server answered the IQ with a stanza error (RFC 6120 §8.3). */
 export class StanzaFailure extends Error {
@@ -75,5 +78,49 @@ export class PrecedingBounced extends Error {
   constructor(readonly condition: string) {
     super(`the stanza sent before the request bounced: ${condition}`);
     this.name = 'PrecedingBounced';
+  }
+}
+
+/**
+ * The command ended, but said it failed: a <note type='error'/> (Prosody
+ * reports every failure this way, with status='completed'), or an
+ * operation's own reading of an info note ("could not be deleted").
+ */
+export class CommandNoteFailure extends Error {
+  constructor(
+    readonly node: string,
+    readonly note: string,
+  ) {
+    super(`the XMPP server answered ${node} with the note: ${note}`);
+    this.name = 'CommandNoteFailure';
+  }
+}
+
+/**
+ * The command completed, but its result says it failed: ejabberd's
+ * mod_adhoc_api reports a failure as a result field (an `error` field with
+ * an HTTP-like code, or a rescode of 1), not as an IQ error. `code` is that
+ * code where the server gave one.
+ */
+export class CommandFailed extends Error {
+  constructor(
+    readonly node: string,
+    /** The server's own text, with any secret argument already masked. */
+    readonly text: string,
+    readonly code: number | undefined,
+  ) {
+    super(`the XMPP server answered ${node}: ${text}`);
+    this.name = 'CommandFailed';
+  }
+}
+
+/** A completion was expected, but the command answered with a form to fill (status executing) or another status. */
+export class CommandNotCompleted extends Error {
+  constructor(
+    readonly node: string,
+    readonly status: string,
+  ) {
+    super(`the XMPP server did not complete ${node} (status ${status}${status === 'executing' ? ': it answered with its form' : ''})`);
+    this.name = 'CommandNotCompleted';
   }
 }
