@@ -125,7 +125,7 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
   const metricsOnMain = metrics !== undefined && config.metrics.listen === undefined;
   // The OpenAPI document; with each command the server offers once they are learned (every (re)connect).
   const documentWith = (learned: Parameters<typeof serverCommandSpecs>[0]) =>
-    openApiDocument({ basePath: config.basePath, mounts: config.api, metricsOnMain, serverCommands: serverCommandSpecs(learned) });
+    openApiDocument({ basePath: config.basePath, mounts: config.api, serverCommands: serverCommandSpecs(learned) });
   let openApi = documentWith([]);
   apiCommands.on('learned', (learned) => {
     openApi = documentWith(learned.values());

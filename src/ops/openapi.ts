@@ -1,7 +1,8 @@
 // The OpenAPI 3.1 document of the contract (../shared/docs/CONTRACT.md) as
 // this configuration mounts it: every path, method, field, status and body.
 // Each module's operations derive from its route specs (../api/*/routes.ts),
-// the same declarations that validate requests; the drift test
+// the same declarations that validate requests; the operational routes'
+// from their own declarations (./routes.ts adds them); the drift test
 // (test/integration/ops.test.ts) compares this document with the routes the
 // app really serves.
 import { ADMIN_ROUTES, authOf, type AdminAuth, type AdminRoutes } from '../api/admin/routes.js';
@@ -9,6 +10,7 @@ import { REGISTER_ROUTES, type RegisterRoutes } from '../api/register/routes.js'
 import { fieldSchema, type FieldDoc, type RouteSpec } from '../api/spec.js';
 import type { AdminMount, Mount } from '../config/config.js';
 import type { Json } from '../contract/json.js';
+import type { OpsRoute } from '../http/app.js';
 import { ERROR_STATUSES, errorNamesOf } from '../http/contract.js';
 import { argsSchema, resultSchema, signature, type CommandSpec, type ValueType } from '../api/admin/command-spec.js';
 import { nodeMatcher } from '../api/admin/node-patterns.js';
@@ -29,8 +31,6 @@ type Schema = Record<string, unknown>;
 export interface OpenApiInput {
   basePath: string;
   mounts: Mount[];
-  /** Whether /metrics is served on the main listener. */
-  metricsOnMain: boolean;
   /** Module register's routes (default: the module's own; a test may change them). */
   registerRoutes?: RegisterRoutes;
   /** Module admin's routes by how a mount authorises (default: the module's own; a test may change them). */
@@ -56,7 +56,7 @@ export const COMMANDS_EXTENSION = 'x-commands';
 
 // ---- shared pieces ---------------------------------------------------------
 
-const errorBody = (names: string[] | undefined, description: string): Schema => ({
+export const errorBody = (names: string[] | undefined, description: string): Schema => ({
   type: 'object',
   required: ['error'],
   properties: {
@@ -256,75 +256,25 @@ function placeholderArgs(spec: CommandSpec): Json[] {
 }
 
 // ---- operational routes ----------------------------------------------------
+// Each declares its operation beside its handler (./routes.ts, ./docs-routes.ts);
+// the served document adds them to this one.
 
-function opsPaths(input: OpenApiInput): Record<string, Schema> {
-  const plain = (description: string, schema: Schema, example?: Json) => ({
-    description,
-    headers: { 'X-Request-Id': REQUEST_ID },
-    content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
-  });
-  const paths: Record<string, Schema> = {
-    '/health': {
-      get: {
-        operationId: 'health',
-        tags: ['operations'],
-        summary: 'Liveness: the process is alive and serving HTTP',
-        description: 'No key needed. Does not look at the XMPP session (see /ready).',
-        security: [],
-        responses: {
-          '200': plain('Alive', { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } }, { status: 'ok' }),
-        },
-      },
-    },
-    '/ready': {
-      get: {
-        operationId: 'ready',
-        tags: ['operations'],
-        summary: 'Readiness: 200 only while the XMPP session is up',
-        description: 'No key needed. 503 while the bridge has no XMPP session (detail says why) or is shutting down.',
-        security: [],
-        responses: {
-          '200': plain('Ready', { type: 'object', properties: { status: { type: 'string', enum: ['ready'] } } }, { status: 'ready' }),
-          '503': plain('Not ready', errorBody(['service_unavailable'], 'detail says why'), {
-            error: 'service_unavailable',
-            detail: "not ready: the XMPP session is down or the bridge is shutting down; the bridge's log says why",
-          }),
-        },
-      },
-    },
-    [openApiPath(input.basePath)]: {
-      get: {
-        operationId: 'openapi',
-        tags: ['operations'],
-        summary: 'This document',
-        security: [],
-        responses: { '200': plain('The OpenAPI 3.1 document', { type: 'object' }) },
-      },
-    },
-  };
-  if (input.metricsOnMain) {
-    paths['/metrics'] = {
-      get: {
-        operationId: 'metrics',
-        tags: ['operations'],
-        summary: 'Prometheus metrics (text exposition format)',
-        security: [],
-        responses: {
-          '200': {
-            description: 'Metrics',
-            content: {
-              'text/plain': {
-                schema: { type: 'string' },
-                example: `# HELP ejabberd_restful_xmpp_session_up 1 while the bridge's XMPP session is up\n# TYPE ejabberd_restful_xmpp_session_up gauge\nejabberd_restful_xmpp_session_up 1\n`,
-              },
-            },
-          },
-        },
-      },
-    };
-  }
-  return paths;
+/** An operational route with its GET operation in the document. */
+export interface DocumentedRoute extends OpsRoute {
+  operation: { operationId: string; summary: string; description?: string; responses: Record<string, unknown> };
 }
+
+/** The path items of operational routes: no key needed for any. */
+export function opsPaths(routes: readonly DocumentedRoute[]): Record<string, Schema> {
+  return Object.fromEntries(routes.map(({ path, operation }) => [path, { get: { ...operation, tags: ['operations'], security: [] } }]));
+}
+
+/** A JSON answer of an operational route. */
+export const jsonAnswer = (description: string, schema: Schema, example?: Json): Schema => ({
+  description,
+  headers: { 'X-Request-Id': REQUEST_ID },
+  content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
+});
 
 // ---- the document ----------------------------------------------------------
 
@@ -388,7 +338,6 @@ export function openApiDocument(input: OpenApiInput): Record<string, unknown> {
       for (const [route, item] of Object.entries(routes)) paths[route === '' ? prefix : `${prefix}/${route}`] = item;
     }
   }
-  Object.assign(paths, opsPaths(input));
   if (input.mounts.some((m) => m.module === 'admin' && m.key === undefined)) {
     securitySchemes.basicAuth = {
       type: 'http',

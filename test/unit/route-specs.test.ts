@@ -43,7 +43,7 @@ function unregisterRoute(routes: RegisterRoutes) {
 }
 
 function unregisterBody(routes: RegisterRoutes | undefined) {
-  const document = openApiDocument({ basePath: '/api', mounts: [mount], metricsOnMain: false, registerRoutes: routes }) as {
+  const document = openApiDocument({ basePath: '/api', mounts: [mount], registerRoutes: routes }) as {
     paths: Record<string, { post: { requestBody: { content: { 'application/json': { schema: { required: string[]; properties: Record<string, unknown> } } } } } }>;
   };
   return document.paths['/api/register/unregister']?.post.requestBody.content['application/json'].schema;
@@ -68,7 +68,6 @@ function commandOperation(routes: AdminRoutes | undefined) {
   const document = openApiDocument({
     basePath: '/api',
     mounts: [admin],
-    metricsOnMain: false,
     adminRoutes: routes === undefined ? undefined : { ...ADMIN_ROUTES, key: routes },
   }) as {
     paths: Record<
@@ -161,7 +160,7 @@ describe('route specs', () => {
 
     const mount: AdminMount = { ...admin, allowedCommands: ['register', 'set_presence_count'] };
     const commands = [...Object.values(COMMANDS).map((c) => c.spec), discovered];
-    const document = openApiDocument({ basePath: '/api', mounts: [mount], metricsOnMain: false, commands }) as {
+    const document = openApiDocument({ basePath: '/api', mounts: [mount], commands }) as {
       paths: Record<string, { post: Record<string, unknown> & { requestBody: { content: { 'application/json': { examples: Record<string, unknown> } } } } }>;
     };
     const operation = document.paths['/api/admin']?.post;
