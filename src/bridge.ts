@@ -11,7 +11,6 @@ import { ApiCommands } from './admin/api-commands.js';
 import { ServerCapabilities } from './admin/capabilities.js';
 import { AdminLogin } from './admin/login.js';
 import { ServerCommands } from './admin/server-commands.js';
-import { serverCommandSpecs } from './api/admin/listing.js';
 import { adminModule, type AdminDeps } from './api/admin/module.js';
 import type { ApiModule } from './api/module.js';
 import { registerModule } from './api/register/module.js';
@@ -24,7 +23,7 @@ import { recordingObserver } from './http/request-context.js';
 import { LoginLimits } from './limits/login-limits.js';
 import { metricsListener } from './ops/metrics-listener.js';
 import { BridgeMetrics } from './ops/metrics.js';
-import { openApiDocument } from './ops/openapi.js';
+import { liveOpenApi } from './ops/live-openapi.js';
 import { opsRoutes } from './ops/routes.js';
 import { VERSION } from './ops/version.js';
 import { openSharedState } from './shared/shared-state.js';
@@ -123,13 +122,6 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
 
   // HTTP: the API modules under their mounts, and the operational routes.
   const metricsOnMain = metrics !== undefined && config.metrics.listen === undefined;
-  // The OpenAPI document; with each command the server offers once they are learned (every (re)connect).
-  const documentWith = (learned: Parameters<typeof serverCommandSpecs>[0]) =>
-    openApiDocument({ basePath: config.basePath, mounts: config.api, serverCommands: serverCommandSpecs(learned) });
-  let openApi = documentWith([]);
-  apiCommands.on('learned', (learned) => {
-    openApi = documentWith(learned.values());
-  });
   const { app, routes } = createApp({
     basePath: config.basePath,
     bodyLimitBytes: config.limits.bodyBytes,
@@ -141,7 +133,7 @@ export async function startBridge(config: BridgeConfig, log: Logger): Promise<Br
       notReady: () => (draining ? 'the bridge is shutting down' : (session.downReason ?? shared.downReason)),
       sessions: () => ({ up: session.upCount, of: session.size, by_node: [...session.upByService.values()] }),
       metrics: metricsOnMain ? metrics : undefined,
-      openApi: () => openApi,
+      openApi: liveOpenApi({ basePath: config.basePath, mounts: config.api }, apiCommands),
       docs: config.docs.enabled,
     }),
     http: metrics,
