@@ -9,6 +9,7 @@ import { LocalRevocations, type CredentialRevocations, type Forget } from '../..
 import { Refusal } from '../../src/contract/refusal.js';
 import type { AccountsDeps } from '../../src/accounts/accounts.js';
 import type { ServerCommandsDeps } from '../../src/admin/server-commands.js';
+import type { ApiCommandsDeps } from '../../src/admin/api-commands.js';
 import { BasicAuth, type BasicAuthDeps } from '../../src/api/admin/basic-auth.js';
 
 const CLIENT = '127.0.0.1';
@@ -130,13 +131,14 @@ describe('revoking remembered admin credentials', () => {
     expect(login.calls).to.have.length(4);
   });
 
-  it('cannot be left out: Basic auth, account operations and server commands do not type-check without revocations', () => {
+  it('cannot be left out: Basic auth, account operations, server commands and commands by name do not type-check without revocations', () => {
     // A dependency that became optional would make these `never`, and the assignments fail to compile.
     const accounts: object extends Pick<AccountsDeps, 'revocations'> ? never : true = true;
     const commands: object extends Pick<ServerCommandsDeps, 'revocations'> ? never : true = true;
     const basic: object extends Pick<BasicAuthDeps, 'revocations'> ? never : true = true;
+    const byName: object extends Pick<ApiCommandsDeps, 'revocations'> ? never : true = true;
     // @ts-expect-error revocations is required
     const make = () => new BasicAuth({ login: fakeLogin(new TestRevocations()), hosts: ['localhost'] });
-    expect([accounts, commands, basic, typeof make]).to.deep.equal([true, true, true, 'function']);
+    expect([accounts, commands, basic, byName, typeof make]).to.deep.equal([true, true, true, true, 'function']);
   });
 });
